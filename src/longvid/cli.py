@@ -1,0 +1,42 @@
+"""`python -m longvid <command> ...`: one subcommand per workflow rule kind.
+
+Each area of the package owns its subcommands in a module that exposes ``register(subparsers)``; that function
+adds its parsers and sets ``func`` (called with the parsed namespace, returns an exit code). Heavy imports
+(torch, av) happen inside the command functions so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = (
+    "longvid.data.commands",
+    "longvid.models.commands",
+    "longvid.train",
+    "longvid.sample.commands",
+    "longvid.metrics.commands",
+    "longvid.report.commands",
+    "longvid.config",
+    "longvid.bench",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="longvid", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:  # area not built yet
+            continue
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
