@@ -24,11 +24,18 @@ COMMAND_MODULES = (
 )
 
 
+def _exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # parent package not present
+        return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="longvid", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:  # area not built yet
+        if not _exists(name):  # area not built yet
             continue
         importlib.import_module(name).register(sub)
     return parser
