@@ -1,0 +1,56 @@
+# longvid: reproduce "Long Video Generation using the VAE-GAN method" end to end.
+# Targets: all_tables, all_figures, paper, data_tables, plan, bench, and one per ablation in config.yaml.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/bench.smk"
+
+
+localrules:
+    all_tables,
+    all_figures,
+    paper,
+    data_tables,
+    plan,
+    resolve_experiment,
+
+
+rule all_tables:
+    input:
+        get_table_files(),
+
+
+rule all_figures:
+    input:
+        get_figure_files(),
+
+
+rule paper:
+    input:
+        get_table_files(),
+        get_figure_files(),
+
+
+rule data_tables:
+    input:
+        get_data_table_files(),
+
+
+for _ablation in config["ablations"]:
+
+    rule:
+        name:
+            _ablation
+        localrule: True
+        input:
+            get_ablation_files(_ablation),

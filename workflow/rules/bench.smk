@@ -1,0 +1,59 @@
+# Benchmarks (numbers in results/bench/, GPU figures recorded in docs/benchmarks.md) and the cost plan.
+
+
+rule bench:
+    input:
+        expand("results/bench/{name}.csv", name=["data", "train", "metrics"]),
+
+
+rule run_benchmark:
+    output:
+        "results/bench/{name}.csv",
+    wildcard_constraints:
+        name="data|train|metrics|recall",
+    params:
+        options=get_bench_options,
+    log:
+        "results/logs/run_benchmark/{name}.log",
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=16000,
+        runtime=60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid bench {wildcards.name} {params.options} --out {output} > {log} 2>&1"
+
+
+rule probe_memory:
+    output:
+        "results/bench/memory_probe.csv",
+    params:
+        options=get_probe_options,
+    log:
+        "results/logs/probe_memory.log",
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=32000,
+        runtime=60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid bench train --max-batch {params.options} --out {output} > {log} 2>&1"
+
+
+rule plan:
+    input:
+        "results/bench/train.csv",
+    output:
+        "results/plan.csv",
+    params:
+        spec=get_plan_spec,
+    log:
+        "results/logs/plan.log",
+    conda:
+        "../../envs/longvid.yaml"
+    shell:
+        "python -m longvid plan --spec {params.spec:q} --bench {input} --out {output} 2>&1 | tee {log}"

@@ -1,0 +1,226 @@
+# Config validation and input functions; no rules here.
+import json
+
+from longvid import config as lvconfig
+
+CFG = lvconfig.validate(dict(config), source="config (config.yaml + --configfile overrides)")
+SMOKE = CFG["run_type"] == "smoke"
+DATA_TABLES = ["table_3_1", "table_4_1", "table_4_4", "table_5_4"]
+THESIS_DATASETS = {
+    "table_3_1": ["uva", "weizmann", "kth", "ucf101"],
+    "table_4_1": ["taichi"],
+    "table_4_4": ["uva", "weizmann", "kth", "ucf101", "taichi", "sky"],
+    "table_5_4": ["taichi", "sky"],
+}
+
+
+wildcard_constraints:
+    dataset="[a-z0-9]+",
+    experiment="[a-z0-9_]+",
+    sampler="[a-z0-9]+",
+    table="table_[0-9]+_[0-9]+",
+    figure="figure_[0-9]+_[0-9]+",
+    epoch="final|[0-9]+",
+    res="64|128",
+    length="[0-9]+",
+    label="action|actor",
+    detector="[a-z0-9]+",
+
+
+def run_of(experiment):
+    return lvconfig.resolve_experiment(CFG, experiment)
+
+
+def videos_of(experiment):
+    data = run_of(experiment)["data"]
+    return f"resources/videos/{data['dataset']}/{data['resolution']}/videos.csv"
+
+
+# --- training and sampling ------------------------------------------------------------------------------------
+
+
+def get_run_json(wildcards):
+    return json.dumps(run_of(wildcards.experiment), sort_keys=True)
+
+
+def get_train_videos(wildcards):
+    return videos_of(wildcards.experiment)
+
+
+def get_train_runtime(wildcards):
+    return 20 if SMOKE else 7 * 24 * 60
+
+
+def get_sample_checkpoint(wildcards):
+    """The final checkpoint, or one the run keeps (`train.keep_epochs`; written beside final.pt)."""
+    if wildcards.epoch == "final":
+        return f"results/runs/{wildcards.experiment}/final.pt"
+    return f"results/runs/{wildcards.experiment}/keep/epoch_{int(wildcards.epoch):05d}.pt"
+
+
+def get_sample_args(wildcards):
+    spec = CFG["samplers"][wildcards.sampler]
+    count = CFG["evaluation"]["generated_clips"]
+    args = f"--mode {spec['mode']} --count {count}"
+    if "frames" in spec:
+        args += f" --frames {spec['frames']}"
+    return args
+
+
+# --- evaluation -----------------------------------------------------------------------------------------------
+
+EVALUATIONS = lvconfig.evaluations(CFG)
+
+
+def metrics_of(wildcards):
+    return EVALUATIONS[(wildcards.experiment, wildcards.sampler, wildcards.epoch)]
+
+
+def get_eval_metrics(wildcards):
+    return ",".join(metrics_of(wildcards))
+
+
+def get_eval_inputs(wildcards):
+    run = run_of(wildcards.experiment)
+    data = run["data"]
+    ds, res = data["dataset"], data["resolution"]
+    det = CFG["evaluation"]["fid_detector"]
+    inputs = {
+        "samples": f"results/samples/{wildcards.experiment}/{wildcards.sampler}/{wildcards.epoch}",
+        "real": f"resources/features/{det}/{ds}/{res}/{data['length']}f.npz",
+    }
+    for label in lvconfig.classifier_labels(metrics_of(wildcards)):
+        inputs[f"classifier_{label}"] = f"resources/classifiers/{ds}_{res}_{label}.pt"
+    return inputs
+
+
+def get_classifier_args(wildcards, input):
+    return " ".join(
+        f"--classifier {key.split('_', 1)[1]}={path}" for key, path in input.items() if key.startswith("classifier_")
+    )
+
+
+# --- tables, figures, targets ---------------------------------------------------------------------------------
+
+
+def table_files(table):
+    return [f"results/tables/{table}.{ext}" for ext in ("csv", "md", "tex")]
+
+
+def get_table_files():
+    files = [f for t in CFG["tables"] for f in table_files(t)]
+    return files + get_data_table_files() + table_files("table_5_3") + ["results/tables/params.csv"]
+
+
+def get_data_table_files():
+    return [f for t in DATA_TABLES for f in table_files(t)]
+
+
+def figure_files(figure):
+    return [f"results/figures/{figure}.{ext}" for ext in ("png", "pdf")]
+
+
+def get_figure_files():
+    return [f for fig in CFG["figures"] for f in figure_files(fig)]
+
+
+def get_ablation_files(name):
+    group = CFG["ablations"][name]
+    return [f for t in group.get("tables", []) for f in table_files(t)] + [
+        f for fig in group.get("figures", []) for f in figure_files(fig)
+    ]
+
+
+def table_kind(table):
+    if table in DATA_TABLES:
+        return "data"
+    if table == "table_5_3":
+        return "params"
+    return CFG["tables"][table]["kind"]
+
+
+def get_table_inputs(wildcards):
+    kind = table_kind(wildcards.table)
+    if kind == "metrics":
+        cells = lvconfig.table_cells(CFG, wildcards.table)
+        return sorted({f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json" for c in cells})
+    if kind == "data":
+        return [f"results/data/{ds}_stats.json" for ds in THESIS_DATASETS[wildcards.table]]
+    if kind == "params":
+        return ["results/tables/params.csv"]
+    if kind == "memory":
+        return ["results/bench/memory_probe.csv"]
+    raise ValueError(f"table {wildcards.table}: kind {kind} has no builder")
+
+
+def get_table_spec(wildcards):
+    """Everything the table builder needs, as JSON: kind, run type, and the cells with their inputs."""
+    kind = table_kind(wildcards.table)
+    spec = {"table": wildcards.table, "kind": kind, "run_type": CFG["run_type"]}
+    if kind == "metrics":
+        spec["cells"] = [c.__dict__ for c in lvconfig.table_cells(CFG, wildcards.table)]
+    elif kind == "memory":
+        spec["rows"] = CFG["tables"][wildcards.table]["rows"]
+    return json.dumps(spec, sort_keys=True)
+
+
+def get_figure_spec(wildcards):
+    spec = dict(CFG["figures"][wildcards.figure], figure=wildcards.figure, run_type=CFG["run_type"])
+    if spec["kind"] == "frames":
+        spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
+    return json.dumps(spec, sort_keys=True)
+
+
+def get_figure_inputs(wildcards):
+    spec = CFG["figures"][wildcards.figure]
+    if spec["kind"] == "curves":
+        return sorted(
+            f"results/runs/{exp}_{ds}_64/metrics.csv" for exp in spec["experiments"] for ds in spec["datasets"]
+        )
+    epochs = spec.get("epochs", ["final"])
+    return [
+        f"results/samples/{exp}/{sampler}/{epoch}"
+        for exp, sampler in lvconfig.figure_panels(spec)
+        for epoch in epochs
+    ]
+
+
+def get_dataset_stats_inputs(wildcards):
+    ds = wildcards.dataset
+    res = min(CFG["datasets"][ds]["resolutions"])
+    return {
+        "videos": f"resources/videos/{ds}/{res}/videos.csv",
+        "seg16": f"resources/segments/{ds}/{res}/16f.csv",
+        "seg24": f"resources/segments/{ds}/{res}/24f.csv",
+    }
+
+
+def get_download_source(wildcards):
+    return CFG["datasets"][wildcards.dataset]["source"]
+
+
+def get_classifier_params(wildcards):
+    spec = CFG["evaluation"]["classifier"]
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(spec.items()))
+
+
+def get_sample_videos(wildcards):
+    """Samplers that encode real clips read the experiment's stored videos."""
+    if CFG["samplers"][wildcards.sampler]["mode"] == "noise":
+        return []
+    return videos_of(wildcards.experiment)
+
+
+def get_bench_options(wildcards):
+    return "--quick" if SMOKE else ""
+
+
+def get_probe_options(wildcards):
+    rows = CFG["tables"]["table_3_7"]["rows"]
+    settings = " ".join(f"{r['resolution']}x{r['frames']}" for r in rows)
+    return f"--settings {settings}" + (" --quick" if SMOKE else "")
+
+
+def get_plan_spec(wildcards):
+    runs = {name: run_of(name) for name in CFG["experiments"]}
+    return json.dumps({"run_type": CFG["run_type"], "runs": runs}, sort_keys=True)

@@ -1,0 +1,75 @@
+# Real-data features for FVD / video FID, and the per-dataset classifiers of video IS (Sec. 3.4.3).
+
+
+rule cache_real_features:
+    input:
+        "resources/videos/{dataset}/{res}/videos.csv",
+    output:
+        "resources/features/{detector}/{dataset}/{res}/{length}f.npz",
+    params:
+        clips=CFG["evaluation"]["real_clips"],
+        seed=CFG["seed"],
+    log:
+        "results/logs/cache_real_features/{detector}_{dataset}_{res}_{length}f.log",
+    benchmark:
+        "results/benchmarks/cache_real_features/{detector}_{dataset}_{res}_{length}f.tsv"
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=16000,
+        runtime=6 * 60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
+        " --detector {wildcards.detector} --length {wildcards.length} --count {params.clips} --seed {params.seed}"
+        " --out {output} > {log} 2>&1"
+
+
+rule train_classifier:
+    input:
+        "resources/videos/{dataset}/{res}/videos.csv",
+    output:
+        "resources/classifiers/{dataset}_{res}_{label}.pt",
+    params:
+        options=get_classifier_params,
+        seed=CFG["seed"],
+    log:
+        "results/logs/train_classifier/{dataset}_{res}_{label}.log",
+    benchmark:
+        "results/benchmarks/train_classifier/{dataset}_{res}_{label}.tsv"
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=16000,
+        runtime=12 * 60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid train-classifier --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
+        " --label {wildcards.label} {params.options} --seed {params.seed} --out {output} > {log} 2>&1"
+
+
+rule evaluate_model:
+    input:
+        unpack(get_eval_inputs),
+    output:
+        "results/metrics/{experiment}/{sampler}/{epoch}.json",
+    params:
+        metrics=get_eval_metrics,
+        classifiers=get_classifier_args,
+        splits=CFG["evaluation"]["is_splits"],
+    log:
+        "results/logs/evaluate_model/{experiment}_{sampler}_{epoch}.log",
+    benchmark:
+        "results/benchmarks/evaluate_model/{experiment}_{sampler}_{epoch}.tsv"
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=16000,
+        runtime=4 * 60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid evaluate --samples {input.samples} --real-features {input.real}"
+        " --metrics {params.metrics} {params.classifiers} --is-splits {params.splits} --out {output} > {log} 2>&1"

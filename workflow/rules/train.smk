@@ -1,0 +1,63 @@
+# Training (Alg. 1 and the later recipes) and sampling (Alg. 2 and the long-video samplers).
+
+
+rule resolve_experiment:
+    output:
+        "results/runs/{experiment}/config.yaml",
+    params:
+        run=get_run_json,
+    log:
+        "results/logs/resolve_experiment/{experiment}.log",
+    conda:
+        "../../envs/longvid.yaml"
+    shell:
+        "python -m longvid resolve --run-json {params.run:q} --out {output} > {log} 2>&1"
+
+
+rule train_model:
+    input:
+        cfg="results/runs/{experiment}/config.yaml",
+        videos=get_train_videos,
+    output:
+        ckpt="results/runs/{experiment}/final.pt",
+        metrics="results/runs/{experiment}/metrics.csv",
+    log:
+        "results/logs/train_model/{experiment}.log",
+    benchmark:
+        "results/benchmarks/train_model/{experiment}.tsv"
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=32000,
+        runtime=get_train_runtime,
+        cpus_per_task=8,
+        gpu=1,
+    shell:
+        "python -m longvid train --config {input.cfg} --videos $(dirname {input.videos})"
+        " --out {output.ckpt} --metrics {output.metrics} > {log} 2>&1"
+
+
+rule sample_model:
+    input:
+        final="results/runs/{experiment}/final.pt",
+        videos=get_sample_videos,
+    output:
+        directory("results/samples/{experiment}/{sampler}/{epoch}"),
+    params:
+        ckpt=get_sample_checkpoint,
+        args=get_sample_args,
+        seed=CFG["seed"],
+    log:
+        "results/logs/sample_model/{experiment}_{sampler}_{epoch}.log",
+    benchmark:
+        "results/benchmarks/sample_model/{experiment}_{sampler}_{epoch}.tsv"
+    conda:
+        "../../envs/longvid.yaml"
+    resources:
+        mem_mb=16000,
+        runtime=4 * 60,
+        cpus_per_task=4,
+        gpu=1,
+    shell:
+        "python -m longvid sample --checkpoint {params.ckpt} {params.args} --seed {params.seed}"
+        " --out {output} > {log} 2>&1"
