@@ -1,0 +1,137 @@
+"""The preprocessed video store ``resources/videos/<dataset>/<res>/`` (docs/contracts.md).
+
+One ``<video_id>.npy`` per video (uint8 ``T×res×res×3``, memory-mappable), ``videos.csv``
+(``video_id, path, n_frames, split, action, actor, group``) and ``rejected.csv`` (``source, reason``).
+:func:`preprocess` streams each source's frames through :mod:`longvid.data.transforms`, writes each array
+atomically, and never lets one bad input (corrupt or truncated video, missing archive member, frame folder with a
+gap, video shorter than a clip) stop the others: it is reported on stderr with its file name and recorded in
+``rejected.csv``. A rerun skips videos whose array is already stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from longvid.io import atomic_write_bytes, save_npy
+
+MANIFEST_COLUMNS = ("video_id", "path", "n_frames", "split", "action", "actor", "group")
+REJECTED_COLUMNS = ("source", "reason")
+FLUSH_EVERY = 25  # videos between manifest rewrites, so an interrupted run keeps its bookkeeping
+
+
+class RejectedVideo(RuntimeError):
+    """A source that cannot become a stored video; ``str(err)`` is the reason written to rejected.csv."""
+
+
+@dataclass(frozen=True)
+class VideoSource:
+    video_id: str  # file stem of the stored array; unique within the dataset
+    origin: str  # what a person can find: archive path + member, or file/folder path
+    frames: Callable[[], Iterable[np.ndarray]] = field(repr=False, compare=False)  # yields uint8 H×W×3 frames
+    split: str = "train"  # train / test
+    action: str = ""  # action class name ("" where the dataset has none)
+    actor: str = ""  # subject / actor name ("" where none)
+    group: str = ""  # dataset-specific grouping (KTH scenario, UCF101 group, Taichi subset subject, ...)
+    edge: int = 0  # pixels cropped from each edge before scaling (Weizmann: 20)
+
+
+def write_csv(path: str | os.PathLike, columns: Iterable[str], rows: Iterable[dict]) -> Path:
+    """Write ``rows`` as a CSV with header ``columns`` atomically."""
+    buf = _io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_bytes(path, buf.getvalue().encode())
+
+
+def read_csv(path: str | os.PathLike) -> list[dict]:
+    """Rows of a CSV as dicts of strings (empty list when the file is absent)."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_manifest(video_dir: str | os.PathLike) -> list[dict]:
+    """Rows of ``<video_dir>/videos.csv`` with ``n_frames`` as int; a missing manifest is an error."""
+    path = Path(video_dir) / "videos.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no manifest; run `longvid preprocess` for this dataset first")
+    rows = read_csv(path)
+    for row in rows:
+        row["n_frames"] = int(row["n_frames"])
+        for key in ("split", "action", "actor", "group"):
+            row[key] = row.get(key) or ""
+    return rows
+
+
+def _row(src: VideoSource, n_frames: int) -> dict:
+    return {"video_id": src.video_id, "path": f"{src.video_id}.npy", "n_frames": n_frames, "split": src.split,
+            "action": src.action, "actor": src.actor, "group": src.group}
+
+
+def _convert(src: VideoSource, size: int) -> np.ndarray:
+    from longvid.data.transforms import preprocess_frame
+
+    frames = [preprocess_frame(frame, size, src.edge) for frame in src.frames()]
+    if not frames:
+        raise RejectedVideo("no frames")
+    return np.stack(frames)  # (T, size, size, 3) uint8
+
+
+def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size: int, min_frames: int = 16,
+               rejected: Iterable[tuple[str, str]] = (), log: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Store every source at ``size×size``; return (stored, rejected) counts. ``rejected`` seeds rejected.csv."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, dict] = {}
+    bad = [{"source": s, "reason": r} for s, r in rejected]
+    for s, r in rejected:
+        log(f"rejected {s}: {r}")
+    for n, src in enumerate(_unique(sources, bad, log)):
+        target = out_dir / f"{src.video_id}.npy"
+        try:
+            if target.is_file():  # stored by an earlier run
+                video = np.load(target, mmap_mode="r")
+            else:
+                video = _convert(src, size)
+            if len(video) < min_frames:
+                raise RejectedVideo(f"shorter than a clip: {len(video)} < {min_frames} frames")
+            if not target.is_file():
+                save_npy(target, video)
+            rows[src.video_id] = _row(src, len(video))
+        except Exception as err:  # one bad video never stops the others
+            reason = " ".join(str(err).split()) or type(err).__name__
+            bad.append({"source": src.origin, "reason": reason})
+            log(f"rejected {src.origin}: {reason}")
+        if n % FLUSH_EVERY == FLUSH_EVERY - 1:
+            _flush(out_dir, rows, bad)
+    _flush(out_dir, rows, bad)
+    return len(rows), len(bad)
+
+
+def _unique(sources: Iterable[VideoSource], bad: list, log) -> Iterator[VideoSource]:
+    seen: set[str] = set()
+    for src in sources:
+        if src.video_id in seen:
+            reason = f"duplicate video id {src.video_id}"
+            bad.append({"source": src.origin, "reason": reason})
+            log(f"rejected {src.origin}: {reason}")
+            continue
+        seen.add(src.video_id)
+        yield src
+
+
+def _flush(out_dir: Path, rows: dict, bad: list) -> None:
+    write_csv(out_dir / "videos.csv", MANIFEST_COLUMNS, [rows[k] for k in sorted(rows)])
+    write_csv(out_dir / "rejected.csv", REJECTED_COLUMNS, bad)
