@@ -1,0 +1,45 @@
+"""The recipe interface used by ``longvid.train.fit`` and the pieces every GAN recipe shares."""
+
+from __future__ import annotations
+
+
+class Recipe:
+    """One model family's training step. Subclasses set ``self.optimizers`` (name -> optimiser)."""
+
+    def __init__(self, model, cfg, ctx):
+        self.model, self.cfg, self.ctx = model, cfg, ctx
+        self.optimizers: dict = {}
+
+    @classmethod
+    def build_model(cls, run_cfg: dict):
+        """Build the family's ``nn.Module`` from the run config's ``model`` block."""
+        raise NotImplementedError
+
+    def step(self, batch: dict) -> dict[str, float]:
+        """One training iteration on ``batch`` (``video`` (B, T, C, H, W) in [-1, 1]); returns loss values."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        return {name: opt.state_dict() for name, opt in self.optimizers.items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        missing = set(self.optimizers) - set(state)
+        if missing:
+            raise ValueError(f"checkpoint lacks optimiser states {sorted(missing)}")
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state[name])
+
+    def update(self, name: str, loss, params) -> None:
+        """Backward ``loss``, average gradients over ranks, step optimiser ``name`` (grads zeroed first)."""
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.ctx.sync_grads(params)
+        opt.step()
+
+
+def adam(params, cfg):
+    """Adam with the run's learning rate and betas (Sec. 3.4.2: lr 2e-4, betas (0.5, 0.999))."""
+    import torch
+
+    return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas))

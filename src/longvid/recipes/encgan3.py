@@ -1,0 +1,133 @@
+"""EncGAN3 / G3AN training recipe: Alg. 1 with the update order of Sec. 3.3.2 (D -> Enc -> G), Eq. 3.1-3.6.
+
+One iteration on a batch x (B, T, C, H, W):
+1. **Discriminators** (Eq. 3.5, 3.6). Fakes are the reconstruction x_hat = G(sample(Enc(x))) and the noise clip
+   x_tilde = G(z_tilde), z_tilde ~ N(0, I), both generated without gradient. D_V scores whole clips; D_I one
+   uniformly random frame of each clip (independent index per clip and per source). One backward of
+   L_DI + L_DV, then each discriminator's own Adam steps.
+2. **Encoder** (Eq. 3.1, or Eq. 3.9 for loss variants ``diffmaps_enc`` / ``diffmaps``): L1 reconstruction of
+   x_hat = G(sample(Enc(x))) plus the KL of both latents. The gradient flows *through* G into the encoder (the
+   reconstruction depends on the encoder only via G) but only the encoder's Adam steps; G's gradients from this
+   pass are discarded.
+3. **Generator** (Eq. 3.4 read as non-saturating BCE + L1, or Eq. 3.10 for ``diffmaps``): "we run the model
+   again with the optimized Discriminator and Encoder" (Sec. 3.4.2): the updated encoder re-encodes x (no
+   gradient to the encoder, a fresh reparameterisation draw), G regenerates x_hat and x_tilde (same z_tilde as in
+   step 1) and is scored by the updated D_V and D_I: four BCE terms (x_hat, x_tilde) x (D_V, D_I) + L1.
+All weights are 1 as printed (``train.recon_weight`` / ``kl_weight`` / ``adv_weight`` exist for studies).
+G3AN (``model.use_encoder: false``; ``train.encoder_mode: none``): step 2 is skipped, the fakes are x_tilde only
+and G's loss has no reconstruction term.
+"""
+
+from __future__ import annotations
+
+from longvid.recipes.base import Recipe, adam
+
+
+def model_config(run_cfg: dict):
+    """ModelConfig of the run: ``model.preset`` (a key of longvid.models.VARIANTS) overridden by the other keys."""
+    from longvid.models import VARIANTS, ModelConfig
+
+    raw = dict(run_cfg.get("model") or {})
+    preset = raw.pop("preset", None)
+    if preset is None:
+        return ModelConfig.from_dict(raw, "run config model")
+    if preset not in VARIANTS:
+        raise ValueError(f"run config model.preset={preset!r}; choose one of {sorted(VARIANTS)}")
+    base = VARIANTS[preset].to_dict()
+    unknown = sorted(set(raw) - set(base))
+    if unknown:
+        raise ValueError(f"run config model: unknown ModelConfig field(s) {unknown}")
+    return ModelConfig.from_dict(base | raw, "run config model")
+
+
+class EncGAN3Recipe(Recipe):
+    """Alg. 1 step order with one Adam per part (Sec. 3.4.2)."""
+
+    @classmethod
+    def build_model(cls, run_cfg: dict):
+        from longvid.models import build_model
+
+        return build_model(model_config(run_cfg))
+
+    def __init__(self, model, cfg, ctx):
+        super().__init__(model, cfg, ctx)
+        has_encoder = getattr(model, "encoder", None) is not None
+        if cfg.encoder_mode == "none" and has_encoder:
+            raise ValueError("train.encoder_mode: none (G3AN) needs a model without encoder: set "
+                             "model.use_encoder: false (or model.preset: g3an_64 / g3an_128)")
+        if cfg.encoder_mode != "none" and not has_encoder:
+            raise ValueError(f"train.encoder_mode: {cfg.encoder_mode} needs the encoder; the model has none "
+                             "(model.use_encoder: false) - set train.encoder_mode: none for G3AN")
+        self.use_encoder = has_encoder
+        self.groups = model.param_groups()
+        self.optimizers = {name: adam(params, cfg) for name, params in self.groups.items()}
+
+    def _recon(self, x, x_hat, part: str):
+        from longvid.recipes.losses import recon_diffmaps, recon_frames
+
+        diff = self.cfg.loss == "diffmaps" or (self.cfg.loss == "diffmaps_enc" and part == "encoder")
+        return recon_diffmaps(x, x_hat) if diff else recon_frames(x, x_hat)
+
+    def _encode_sample(self, x):
+        m = self.model
+        mu_c, lv_c, mu_m, lv_m = m.encode(x)  # (B, dim_zc) x2, (B, dim_zm) x2
+        return (m.reparameterize(mu_c, lv_c), m.reparameterize(mu_m, lv_m)), (mu_c, lv_c, mu_m, lv_m)
+
+    def step(self, batch: dict) -> dict[str, float]:
+        import torch
+
+        from longvid.recipes.losses import discriminator_loss, generator_adv_loss, kl_term, random_frames
+
+        m, cfg, ctx = self.model, self.cfg, self.ctx
+        x = batch["video"]  # (B, T, C, H, W) in [-1, 1]
+        z_tilde = m.sample_latents(x.shape[0], device=x.device)  # (B, dim_zc), (B, dim_zm)
+        g, d_i, d_v = m.generator, m.image_discriminator, m.video_discriminator
+        out = {}
+
+        # 1. discriminators (Eq. 3.5, 3.6)
+        with torch.no_grad(), ctx.autocast():
+            fakes = [g(*z_tilde)]  # x_tilde (B, T, C, H, W)
+            if self.use_encoder:
+                fakes.insert(0, g(*self._encode_sample(x)[0]))  # x_hat
+        with ctx.autocast():
+            l_dv = discriminator_loss(d_v(x), [d_v(f) for f in fakes])
+            l_di = discriminator_loss(d_i(random_frames(x)), [d_i(random_frames(f)) for f in fakes])
+        self._update(("image_discriminator", "video_discriminator"), l_di + l_dv)
+        out |= {"d_image": l_di.item(), "d_video": l_dv.item()}
+        del fakes
+
+        # 2. encoder (Eq. 3.1 / 3.9)
+        if self.use_encoder:
+            with ctx.autocast():
+                z, (mu_c, lv_c, mu_m, lv_m) = self._encode_sample(x)
+                rec = self._recon(x, g(*z), "encoder")
+                kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+                l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
+            self._update(("encoder",), l_enc)
+            out |= {"enc": l_enc.item(), "enc_recon": rec.item(), "enc_kl": kl.item()}
+
+        # 3. generator (Eq. 3.4 / 3.10, non-saturating)
+        with ctx.autocast():
+            fakes = [g(*z_tilde)]
+            if self.use_encoder:
+                with torch.no_grad():
+                    z = self._encode_sample(x)[0]
+                fakes.insert(0, g(*z))
+            adv = generator_adv_loss([d_v(f) for f in fakes] + [d_i(random_frames(f)) for f in fakes])
+            l_g = cfg.adv_weight * adv
+            if self.use_encoder:
+                rec = self._recon(x, fakes[0], "generator")
+                l_g = l_g + cfg.recon_weight * rec
+                out["g_recon"] = rec.item()
+        self._update(("generator",), l_g)
+        out |= {"g": l_g.item(), "g_adv": adv.item()}
+        return out
+
+    def _update(self, names: tuple[str, ...], loss) -> None:
+        """Zero the named parts' gradients, backward, average over ranks, step their optimisers."""
+        for name in names:
+            self.optimizers[name].zero_grad(set_to_none=True)
+        loss.backward()
+        for name in names:
+            self.ctx.sync_grads(self.groups[name])
+            self.optimizers[name].step()

@@ -1,0 +1,51 @@
+"""Periodic evaluation hooks called by ``longvid.train.fit`` every ``train.eval_every`` epochs and at the end.
+
+``EVAL_HOOKS`` maps a name (listed in ``train.eval_hooks``) to ``fn(model, run_config, epoch, device) -> {metric:
+value}``; the loop appends the values to metrics.csv (``epoch, step, name, value``). ``run_config`` is the
+resolved run config plus ``runtime: {videos, segments, eval_batch}`` (paths given to ``longvid train``). Hooks run
+on rank 0 with the model in eval mode and must not consume the global random generators (the loop saves and
+restores them anyway so that hooks cannot change the training stream). Metric hooks (FVD every 10 epochs,
+video FID / IS every 100) are added here by name once ``longvid.metrics`` provides them.
+"""
+
+from __future__ import annotations
+
+
+def heldout_batch(run_cfg: dict, n: int):
+    """A fixed batch of ``n`` real clips (B, T, C, H, W): the test split if the manifest has one, else training."""
+    import torch
+
+    from longvid.train import build_dataset
+
+    rt = run_cfg.get("runtime", {})
+    seed = int(run_cfg.get("seed", 0)) + 12_345  # fixed, apart from the training clips' seed
+    try:
+        ds, split = build_dataset(run_cfg, rt.get("videos"), rt.get("segments"), split="test", seed=seed), "test"
+        if len(ds) == 0:
+            raise ValueError("empty test split")
+    except ValueError:
+        ds, split = build_dataset(run_cfg, rt.get("videos"), rt.get("segments"), seed=seed), "train"
+    if hasattr(ds, "set_epoch"):
+        ds.set_epoch(0)
+    idx = torch.linspace(0, len(ds) - 1, steps=min(n, len(ds))).round().long().unique().tolist()
+    return torch.stack([ds[i]["video"] for i in idx]), split  # (B, T, C, H, W)
+
+
+def recon_l1(model, run_cfg: dict, epoch: int, device) -> dict:
+    """Mean |x - G(mu_c, mu_m)| on the fixed held-out batch (Eq. 3.1's reconstruction term, posterior means)."""
+    import torch
+
+    if getattr(model, "encoder", None) is None:
+        return {}
+    cache = run_cfg.get("runtime", {})
+    video, split = heldout_batch(run_cfg, int(cache.get("eval_batch", 8)))
+    video = video.to(device)
+    with torch.no_grad():
+        mu_c, _, mu_m, _ = model.encode(video)
+        recon = model.generator(mu_c, mu_m).float()  # (B, T, C, H, W)
+    return {f"recon_l1_{split}": (recon - video).abs().mean().item()}
+
+
+EVAL_HOOKS = {
+    "recon_l1": recon_l1,
+}
