@@ -51,6 +51,6 @@ for _ablation in config["ablations"]:
     rule:
         name:
             _ablation
-        localrule: True
         input:
             get_ablation_files(_ablation),
+        localrule: True

@@ -197,13 +197,28 @@ def register(sub) -> None:
     p.set_defaults(func=_cmd_check)
 
 
-def _cmd_resolve(args) -> int:
-    from longvid.models import expand_model_config  # torch import: only here
+def expand_model(run: dict) -> dict:
+    """Replace `model: {preset, **overrides}` by the full ModelConfig fields; the preset name moves to the top."""
+    from longvid.models import VARIANTS
 
+    model = dict(run.get("model", {}))
+    preset = model.pop("preset", None)
+    if preset not in VARIANTS:
+        raise ConfigError(f"experiment {run.get('experiment')}: model.preset {preset!r} is not one of {sorted(VARIANTS)}")
+    fields = VARIANTS[preset].to_dict() | model
+    if fields["resolution"] != run["data"]["resolution"]:
+        raise ConfigError(
+            f"experiment {run.get('experiment')}: model preset {preset} is {fields['resolution']}px"
+            f" but data.resolution is {run['data']['resolution']}; set model.preset to a {run['data']['resolution']}px preset"
+        )
+    fields["frames"] = run["data"].get("length", fields["frames"])
+    return {**run, "model_preset": preset, "model": fields}
+
+
+def _cmd_resolve(args) -> int:
     from longvid.fsutil import atomic_write_text
 
-    run = json.loads(args.run_json)
-    run["model"] = expand_model_config(run.get("model", {}), resolution=run["data"].get("resolution"))
+    run = expand_model(json.loads(args.run_json))
     atomic_write_text(args.out, yaml.safe_dump(run, sort_keys=False))
     return 0
 

@@ -9,12 +9,10 @@ rule bench:
 rule run_benchmark:
     output:
         "results/bench/{name}.csv",
-    wildcard_constraints:
-        name="data|train|metrics|recall",
-    params:
-        options=get_bench_options,
     log:
         "results/logs/run_benchmark/{name}.log",
+    wildcard_constraints:
+        name="data|train|metrics|recall",
     conda:
         "../../envs/longvid.yaml"
     resources:
@@ -22,6 +20,8 @@ rule run_benchmark:
         runtime=60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        options=get_bench_options,
     shell:
         "python -m longvid bench {wildcards.name} {params.options} --out {output} > {log} 2>&1"
 
@@ -29,8 +29,6 @@ rule run_benchmark:
 rule probe_memory:
     output:
         "results/bench/memory_probe.csv",
-    params:
-        options=get_probe_options,
     log:
         "results/logs/probe_memory.log",
     conda:
@@ -40,6 +38,8 @@ rule probe_memory:
         runtime=60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        options=get_probe_options,
     shell:
         "python -m longvid bench train --max-batch {params.options} --out {output} > {log} 2>&1"
 
@@ -49,11 +49,11 @@ rule plan:
         "results/bench/train.csv",
     output:
         "results/plan.csv",
-    params:
-        spec=get_plan_spec,
     log:
         "results/logs/plan.log",
     conda:
         "../../envs/longvid.yaml"
+    params:
+        spec=get_plan_spec,
     shell:
         "python -m longvid plan --spec {params.spec:q} --bench {input} --out {output} 2>&1 | tee {log}"

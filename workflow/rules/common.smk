@@ -3,7 +3,9 @@ import json
 
 from longvid import config as lvconfig
 
-CFG = lvconfig.validate(dict(config), source="config (config.yaml + --configfile overrides)")
+CFG = lvconfig.validate(
+    dict(config), source="config (config.yaml + --configfile overrides)"
+)
 SMOKE = CFG["run_type"] == "smoke"
 DATA_TABLES = ["table_3_1", "table_4_1", "table_4_4", "table_5_4"]
 THESIS_DATASETS = {
@@ -55,7 +57,9 @@ def get_sample_checkpoint(wildcards):
     """The final checkpoint, or one the run keeps (`train.keep_epochs`; written beside final.pt)."""
     if wildcards.epoch == "final":
         return f"results/runs/{wildcards.experiment}/final.pt"
-    return f"results/runs/{wildcards.experiment}/keep/epoch_{int(wildcards.epoch):05d}.pt"
+    return (
+        f"results/runs/{wildcards.experiment}/keep/epoch_{int(wildcards.epoch):05d}.pt"
+    )
 
 
 def get_sample_args(wildcards):
@@ -96,7 +100,9 @@ def get_eval_inputs(wildcards):
 
 def get_classifier_args(wildcards, input):
     return " ".join(
-        f"--classifier {key.split('_', 1)[1]}={path}" for key, path in input.items() if key.startswith("classifier_")
+        f"--classifier {key.split('_', 1)[1]}={path}"
+        for key, path in input.items()
+        if key.startswith("classifier_")
     )
 
 
@@ -109,7 +115,12 @@ def table_files(table):
 
 def get_table_files():
     files = [f for t in CFG["tables"] for f in table_files(t)]
-    return files + get_data_table_files() + table_files("table_5_3") + ["results/tables/params.csv"]
+    return (
+        files
+        + get_data_table_files()
+        + table_files("table_5_3")
+        + ["results/tables/params.csv"]
+    )
 
 
 def get_data_table_files():
@@ -143,9 +154,16 @@ def get_table_inputs(wildcards):
     kind = table_kind(wildcards.table)
     if kind == "metrics":
         cells = lvconfig.table_cells(CFG, wildcards.table)
-        return sorted({f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json" for c in cells})
+        return sorted(
+            {
+                f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json"
+                for c in cells
+            }
+        )
     if kind == "data":
-        return [f"results/data/{ds}_stats.json" for ds in THESIS_DATASETS[wildcards.table]]
+        return [
+            f"results/data/{ds}_stats.json" for ds in THESIS_DATASETS[wildcards.table]
+        ]
     if kind == "params":
         return ["results/tables/params.csv"]
     if kind == "memory":
@@ -165,7 +183,11 @@ def get_table_spec(wildcards):
 
 
 def get_figure_spec(wildcards):
-    spec = dict(CFG["figures"][wildcards.figure], figure=wildcards.figure, run_type=CFG["run_type"])
+    spec = dict(
+        CFG["figures"][wildcards.figure],
+        figure=wildcards.figure,
+        run_type=CFG["run_type"],
+    )
     if spec["kind"] == "frames":
         spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
     return json.dumps(spec, sort_keys=True)
@@ -175,7 +197,9 @@ def get_figure_inputs(wildcards):
     spec = CFG["figures"][wildcards.figure]
     if spec["kind"] == "curves":
         return sorted(
-            f"results/runs/{exp}_{ds}_64/metrics.csv" for exp in spec["experiments"] for ds in spec["datasets"]
+            f"results/runs/{exp}_{ds}_64/metrics.csv"
+            for exp in spec["experiments"]
+            for ds in spec["datasets"]
         )
     epochs = spec.get("epochs", ["final"])
     return [

@@ -4,8 +4,6 @@
 rule download_dataset:
     output:
         "resources/downloads/{dataset}/manifest.json",
-    params:
-        source=get_download_source,
     log:
         "results/logs/download_dataset/{dataset}.log",
     conda:
@@ -14,6 +12,8 @@ rule download_dataset:
         mem_mb=2000,
         runtime=24 * 60,
         cpus_per_task=1,
+    params:
+        source=get_download_source,
     shell:
         "python -m longvid download --dataset {wildcards.dataset} --source {params.source}"
         " --out resources/downloads/{wildcards.dataset} > {log} 2>&1"

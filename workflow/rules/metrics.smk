@@ -6,9 +6,6 @@ rule cache_real_features:
         "resources/videos/{dataset}/{res}/videos.csv",
     output:
         "resources/features/{detector}/{dataset}/{res}/{length}f.npz",
-    params:
-        clips=CFG["evaluation"]["real_clips"],
-        seed=CFG["seed"],
     log:
         "results/logs/cache_real_features/{detector}_{dataset}_{res}_{length}f.log",
     benchmark:
@@ -20,6 +17,9 @@ rule cache_real_features:
         runtime=6 * 60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        clips=CFG["evaluation"]["real_clips"],
+        seed=CFG["seed"],
     shell:
         "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
         " --detector {wildcards.detector} --length {wildcards.length} --count {params.clips} --seed {params.seed}"
@@ -31,9 +31,6 @@ rule train_classifier:
         "resources/videos/{dataset}/{res}/videos.csv",
     output:
         "resources/classifiers/{dataset}_{res}_{label}.pt",
-    params:
-        options=get_classifier_params,
-        seed=CFG["seed"],
     log:
         "results/logs/train_classifier/{dataset}_{res}_{label}.log",
     benchmark:
@@ -45,6 +42,9 @@ rule train_classifier:
         runtime=12 * 60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        options=get_classifier_params,
+        seed=CFG["seed"],
     shell:
         "python -m longvid train-classifier --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
         " --label {wildcards.label} {params.options} --seed {params.seed} --out {output} > {log} 2>&1"
@@ -55,10 +55,6 @@ rule evaluate_model:
         unpack(get_eval_inputs),
     output:
         "results/metrics/{experiment}/{sampler}/{epoch}.json",
-    params:
-        metrics=get_eval_metrics,
-        classifiers=get_classifier_args,
-        splits=CFG["evaluation"]["is_splits"],
     log:
         "results/logs/evaluate_model/{experiment}_{sampler}_{epoch}.log",
     benchmark:
@@ -70,6 +66,10 @@ rule evaluate_model:
         runtime=4 * 60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        metrics=get_eval_metrics,
+        classifiers=get_classifier_args,
+        splits=CFG["evaluation"]["is_splits"],
     shell:
         "python -m longvid evaluate --samples {input.samples} --real-features {input.real}"
         " --metrics {params.metrics} {params.classifiers} --is-splits {params.splits} --out {output} > {log} 2>&1"

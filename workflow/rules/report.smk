@@ -5,11 +5,13 @@ rule build_table:
     input:
         get_table_inputs,
     output:
-        csv=report("results/tables/{table}.csv", category="Tables", caption="../report/table.rst"),
+        csv=report(
+            "results/tables/{table}.csv",
+            category="Tables",
+            caption="../report/table.rst",
+        ),
         md="results/tables/{table}.md",
         tex="results/tables/{table}.tex",
-    params:
-        spec=get_table_spec,
     log:
         "results/logs/build_table/{table}.log",
     conda:
@@ -18,6 +20,8 @@ rule build_table:
         mem_mb=1000,
         runtime=10,
         cpus_per_task=1,
+    params:
+        spec=get_table_spec,
     shell:
         "python -m longvid build-table --spec {params.spec:q} --inputs {input}"
         " --out results/tables/{wildcards.table} > {log} 2>&1"
@@ -27,10 +31,12 @@ rule build_figure:
     input:
         get_figure_inputs,
     output:
-        png=report("results/figures/{figure}.png", category="Figures", caption="../report/figure.rst"),
+        png=report(
+            "results/figures/{figure}.png",
+            category="Figures",
+            caption="../report/figure.rst",
+        ),
         pdf="results/figures/{figure}.pdf",
-    params:
-        spec=get_figure_spec,
     log:
         "results/logs/build_figure/{figure}.log",
     conda:
@@ -39,6 +45,8 @@ rule build_figure:
         mem_mb=4000,
         runtime=10,
         cpus_per_task=1,
+    params:
+        spec=get_figure_spec,
     shell:
         "python -m longvid build-figure --spec {params.spec:q} --inputs {input}"
         " --out results/figures/{wildcards.figure} > {log} 2>&1"

@@ -4,12 +4,12 @@
 rule resolve_experiment:
     output:
         "results/runs/{experiment}/config.yaml",
-    params:
-        run=get_run_json,
     log:
         "results/logs/resolve_experiment/{experiment}.log",
     conda:
         "../../envs/longvid.yaml"
+    params:
+        run=get_run_json,
     shell:
         "python -m longvid resolve --run-json {params.run:q} --out {output} > {log} 2>&1"
 
@@ -43,10 +43,6 @@ rule sample_model:
         videos=get_sample_videos,
     output:
         directory("results/samples/{experiment}/{sampler}/{epoch}"),
-    params:
-        ckpt=get_sample_checkpoint,
-        args=get_sample_args,
-        seed=CFG["seed"],
     log:
         "results/logs/sample_model/{experiment}_{sampler}_{epoch}.log",
     benchmark:
@@ -58,6 +54,10 @@ rule sample_model:
         runtime=4 * 60,
         cpus_per_task=4,
         gpu=1,
+    params:
+        ckpt=get_sample_checkpoint,
+        args=get_sample_args,
+        seed=CFG["seed"],
     shell:
         "python -m longvid sample --checkpoint {params.ckpt} {params.args} --seed {params.seed}"
         " --out {output} > {log} 2>&1"

@@ -1,0 +1,121 @@
+"""Thesis figures: metric curves over training epochs and frame grids with difference maps.
+
+Curves (Fig. 3.2-3.3) are drawn with seaborn from each run's `metrics.csv` (`epoch, step, name, value`, written by
+the training loop's evaluation hook). Frame grids (Fig. 3.4-3.13) show frames of sampled videos, with the
+difference maps of Eq. (3.3) (v_j = x_{j-1} - x_j, shown as |v_j|) in the row under the frames, as in the thesis.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from longvid.fsutil import atomic_path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _title(spec: dict, text: str) -> str:
+    return f"[SMOKE RUN] {text}" if spec.get("run_type") == "smoke" else text
+
+
+def save(fig, stem: Path) -> None:
+    for ext in ("png", "pdf"):
+        with atomic_path(stem.with_suffix(f".{ext}")) as tmp:
+            fig.savefig(tmp, format=ext, dpi=120, bbox_inches="tight")
+
+
+def curves_figure(spec: dict, metric_logs: list[Path], stem: Path) -> None:
+    """One panel per (dataset, metric); one line per model family (Fig. 3.2-3.3)."""
+    import pandas as pd
+    import seaborn as sns
+
+    plt = _pyplot()
+    frames = []
+    for path in metric_logs:
+        run = Path(path).parent.name  # e.g. encgan3_uva_64
+        family, dataset = run.split("_")[0], run.split("_")[1]
+        log = pd.read_csv(path)
+        log["model"], log["dataset"] = {"encgan3": "EncGAN3", "g3an": "G3AN"}.get(family, family), dataset
+        frames.append(log)
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    datasets, metrics = spec["datasets"], spec["metrics"]
+    fig, axes = plt.subplots(len(datasets), len(metrics), figsize=(4.2 * len(metrics), 2.8 * len(datasets)), squeeze=False)
+    for i, dataset in enumerate(datasets):
+        for j, metric in enumerate(metrics):
+            ax = axes[i][j]
+            sel = data[(data["dataset"] == dataset) & data["name"].str.fullmatch(f"{metric}(_action|_actor)?")] if len(data) else data
+            if len(sel):
+                sns.lineplot(data=sel, x="epoch", y="value", hue="model", style="model", marker="o", ax=ax)
+            else:
+                ax.text(0.5, 0.5, "no evaluations logged", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(f"{dataset}: {metric}")
+            ax.set_ylabel(metric)
+    fig.suptitle(_title(spec, spec["figure"].replace("_", " ").capitalize()))
+    fig.tight_layout()
+    save(fig, stem)
+    plt.close(fig)
+
+
+def load_videos(sample_dir: Path, count: int) -> list[np.ndarray]:
+    """The first `count` videos of a sample folder, uint8 T x H x W x C."""
+    paths = sorted((Path(sample_dir) / "videos").glob("*.npy"))[:count]
+    if not paths:
+        raise FileNotFoundError(f"{sample_dir}: no videos/*.npy (run the sample_model rule for it)")
+    return [np.load(p) for p in paths]
+
+
+def frame_rows(video: np.ndarray, n_frames: int, every: int | None, diffmaps: bool) -> list[np.ndarray]:
+    """Image rows for one video: its frames, then (optionally) |x_{j-1} - x_j| under them."""
+    idx = np.arange(0, len(video), every) if every else np.linspace(0, len(video) - 1, n_frames).round().astype(int)
+    rows = [np.concatenate(list(video[idx]), axis=1)]
+    if diffmaps:
+        v = np.abs(video[np.maximum(idx - 1, 0)].astype(np.int16) - video[idx].astype(np.int16))
+        v = np.clip(v * 3, 0, 255).astype(np.uint8)  # amplified for visibility, as difference maps are faint
+        rows.append(np.concatenate(list(v), axis=1))
+    return rows
+
+
+def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
+    """A grid: for each panel (experiment x sampler [x epoch]) the frames of a few videos."""
+    plt = _pyplot()
+    panels = []
+    epochs = [str(e) for e in spec.get("epochs", ["final"])]
+    for (exp, sampler), epoch_dirs in zip(spec["panels"], _chunks(sample_dirs, len(epochs))):
+        for epoch, sample_dir in zip(epochs, epoch_dirs):
+            rows = []
+            for video in load_videos(sample_dir, spec.get("videos", 2)):
+                rows += frame_rows(video, spec.get("frames", 8), spec.get("every"), spec.get("diffmaps", False))
+            width = max(r.shape[1] for r in rows)
+            rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
+            panels.append((f"{exp} ({sampler}, epoch {epoch})", np.concatenate(rows, axis=0)))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 2.2 * sum(p[1].shape[0] for p in panels) / 64 + 0.6 * len(panels)), squeeze=False)
+    for ax, (name, image) in zip(axes[:, 0], panels):
+        ax.imshow(image)
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    fig.suptitle(_title(spec, spec["figure"].replace("_", " ").capitalize()))
+    save(fig, stem)
+    plt.close(fig)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def build_figure(spec_json: str, inputs: list[str], out: str) -> None:
+    spec = json.loads(spec_json)
+    stem = Path(out)
+    if spec["kind"] == "curves":
+        curves_figure(spec, [Path(p) for p in inputs], stem)
+    else:
+        frames_figure(spec, [Path(p) for p in inputs], stem)
