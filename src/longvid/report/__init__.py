@@ -1,0 +1,1 @@
+"""Tables, figures and the thesis numbers they are compared with (`thesis.py`)."""
