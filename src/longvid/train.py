@@ -59,6 +59,7 @@ class TrainConfig:
     adv_weight: float = 1.0  # weight of each adversarial term (printed weight 1)
     kl_reduction: str = "mean"  # "mean" over batch and latent dims (matches the MAE), or "batchmean" (sum dims)
     ckpt_every: int = 10  # epochs between periodic checkpoints checkpoints/epoch_XXXXX.pt (0 = none)
+    keep_epochs: tuple[int, ...] = ()  # epochs whose checkpoint is kept as <out dir>/keep/epoch_XXXXX.pt (Fig. 3.12)
     eval_every: int = 100  # epochs between evaluation hooks (thesis curves: 100; FVD: 10; 0 = only at the end)
     eval_hooks: tuple[str, ...] = ("recon_l1",)  # names in longvid.recipes.hooks.EVAL_HOOKS
     eval_batch: int = 8  # clips in the fixed held-out batch of the recon_l1 hook
@@ -75,7 +76,7 @@ class TrainConfig:
         unknown = sorted(set(raw) - names)
         if unknown:
             raise ValueError(f"{source}: unknown train keys {unknown}; allowed: {sorted(names)}")
-        for key in ("betas", "eval_hooks"):
+        for key in ("betas", "eval_hooks", "keep_epochs"):
             if key in raw and raw[key] is not None:
                 raw[key] = tuple(raw[key])
         cfg = cls(**raw)
@@ -115,6 +116,18 @@ class Context:
         if self.amp_dtype is None:
             return nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def mean_over_ranks(self, values: dict) -> dict:
+        """Average a dict of floats over ranks (identical keys on every rank); identity for one process."""
+        if self.world == 1 or not values:
+            return values
+        import torch
+        import torch.distributed as dist
+
+        keys = sorted(values)
+        t = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return {k: v / self.world for k, v in zip(keys, t.tolist())}
 
     def sync_grads(self, params) -> None:
         """Average the gradients of ``params`` over ranks (one flattened all-reduce); no-op for one process."""
@@ -263,8 +276,8 @@ class MetricsLog:
 class Progress:
     """Iterations/s over the last log window, ETA over the remaining iterations, mean losses of the window."""
 
-    def __init__(self, total: int, start_step: int, log=print):
-        self.total, self.log = total, log
+    def __init__(self, total: int, start_step: int, log=print, reduce=lambda d: d):
+        self.total, self.log, self.reduce = total, log, reduce
         self.t0, self.s0 = time.perf_counter(), start_step
         self.sums: dict[str, float] = {}
         self.count = 0
@@ -278,7 +291,7 @@ class Progress:
         now = time.perf_counter()
         rate = (step - self.s0) / max(now - self.t0, 1e-9)
         eta = (self.total - step) / rate if rate > 0 else float("inf")
-        means = {k: v / max(self.count, 1) for k, v in self.sums.items()}
+        means = self.reduce({k: v / max(self.count, 1) for k, v in self.sums.items()})  # mean over ranks too
         eta_s = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "?"
         days = f"{int(eta // 86400)}d " if math.isfinite(eta) and eta >= 86400 else ""
         text = " ".join(f"{k} {v:.4f}" for k, v in means.items())
@@ -406,6 +419,21 @@ def _save_interrupt(run_cfg, model, recipe, ctx, epoch, batch, step, ckpt_dir, l
             f"exit {EXIT_INTERRUPTED}, rerun the same command to resume")
 
 
+def _end_epoch(tcfg, run_cfg, model, recipe, ctx, epoch, step, total, ckpt_dir, out, metrics_log, log, extra):
+    """Periodic checkpoint, kept checkpoint and evaluation hooks after ``epoch`` epochs."""
+    if tcfg.ckpt_every and epoch % tcfg.ckpt_every == 0:
+        state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
+        if ctx.is_main:
+            atomic_save(state, ckpt_dir / f"epoch_{epoch:05d}.pt")
+            (ckpt_dir / "interrupt.pt").unlink(missing_ok=True)
+    if epoch in tcfg.keep_epochs:
+        state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
+        if ctx.is_main:
+            atomic_save(state, out.parent / "keep" / f"epoch_{epoch:05d}.pt")
+    if tcfg.eval_every and epoch % tcfg.eval_every == 0 and step < total:
+        _run_hooks(tcfg.eval_hooks, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
+
+
 def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_dir: str | Path | None = None,
         videos: str | None = None, segments: str | None = None, dataset=None, recipe_cls=None,
         device: str = "auto", log=print, source: str = "config") -> int:
@@ -460,7 +488,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
     n_iter = iters_per_epoch(len(dataset), tcfg.batch_size, ctx.world)
     total = min(tcfg.epochs * n_iter, tcfg.max_iters or sys.maxsize)
     extra = {"videos": videos, "segments": segments, "eval_batch": tcfg.eval_batch}
-    progress = Progress(total, step, log)
+    progress = Progress(total, step, log, ctx.mean_over_ranks)
     log(f"[train] {run_cfg.get('experiment', '?')}: {len(dataset)} clips, {n_iter} it/epoch x {tcfg.epochs} epochs, "
         f"{total} iterations, batch {tcfg.batch_size} x {ctx.world} rank(s) on {ctx.device}"
         f"{' (bf16 autocast)' if ctx.amp_dtype else ''}")
@@ -473,29 +501,23 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
             loader = DataLoader(dataset, batch_sampler=batches, num_workers=tcfg.num_workers,
                                 pin_memory=ctx.device.type == "cuda",
                                 generator=torch.Generator().manual_seed(seed * 7_919 + epoch))
+            done = batch0
             for b, batch in enumerate(loader, start=batch0):
                 batch = {k: (v.to(ctx.device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
                 _broadcast(model, ctx, buffers_only=True)
                 progress.add(recipe.step(batch))
-                step += 1
+                step, done = step + 1, b + 1
                 if step % tcfg.log_every == 0 or step == total:
                     metrics_log.write(epoch, step, progress.flush(epoch, step))
                 if step >= total:
                     break
                 if _stop_requested(flag, ctx):
-                    _save_interrupt(run_cfg, model, recipe, ctx, epoch, b + 1, step, ckpt_dir, log)
+                    _save_interrupt(run_cfg, model, recipe, ctx, epoch, done, step, ckpt_dir, log)
                     return EXIT_INTERRUPTED
-            else:
-                epoch, batch0 = epoch + 1, 0
-                if tcfg.ckpt_every and epoch % tcfg.ckpt_every == 0:
-                    state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
-                    if ctx.is_main:
-                        atomic_save(state, ckpt_dir / f"epoch_{epoch:05d}.pt")
-                        (ckpt_dir / "interrupt.pt").unlink(missing_ok=True)
-                if tcfg.eval_every and epoch % tcfg.eval_every == 0 and step < total:
-                    _run_hooks(tcfg.eval_hooks, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
-                continue
-            break  # max_iters reached inside the epoch
+            if done < batch0 + len(batches):
+                break  # max_iters reached inside the epoch
+            epoch, batch0 = epoch + 1, 0
+            _end_epoch(tcfg, run_cfg, model, recipe, ctx, epoch, step, total, ckpt_dir, out, metrics_log, log, extra)
     _run_hooks(tcfg.eval_hooks, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
     state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
     if ctx.is_main:
