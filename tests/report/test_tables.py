@@ -1,0 +1,101 @@
+"""Table and figure builders: thesis values beside reproduced ones, smoke labels, the cost plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from longvid.report import builders, figures, plan, tables
+
+
+def _metric_file(root: Path, exp: str, sampler: str, metrics: dict) -> Path:
+    path = root / exp / sampler / "final.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    proto = {"detector": "i3d", "weights_sha256": "ab" * 32, "real_count": 8, "fake_count": 8}
+    path.write_text(json.dumps({"metrics": metrics, "protocol": proto, "run_type": "smoke"}))
+    return path
+
+
+def test_metrics_table_puts_thesis_and_difference_beside_each_cell(tmp_path):
+    spec = {
+        "table": "table_3_6", "kind": "metrics", "run_type": "smoke",
+        "cells": [
+            {"row": "Baseline (lr 2e-4)", "column": "FID", "experiment": "encgan3_uva_64", "sampler": "latent",
+             "metric": "vfid", "epoch": "final"},
+        ],
+    }
+    inputs = [_metric_file(tmp_path, "encgan3_uva_64", "latent", {"vfid": 100.0})]
+    result = builders.BUILDERS["metrics"](spec, inputs)
+    tables.write_table(result, tmp_path / "table_3_6")
+    csv = pd.read_csv(tmp_path / "table_3_6.csv")
+    row = csv[(csv["row"] == "Baseline (lr 2e-4)") & (csv["column"] == "FID")].iloc[0]
+    assert row["reproduced"] == 100.0 and row["thesis"] == 86.21 and row["difference"] == pytest.approx(13.79)
+    assert set(csv["run_type"]) == {"smoke"}
+    md = (tmp_path / "table_3_6.md").read_text()
+    assert "SMOKE RUN" in md and "100 / 86.21 (+13.8)" in md and "detector=i3d" in md
+    assert "SMOKE RUN" in (tmp_path / "table_3_6.tex").read_text()
+
+
+def test_cited_values_are_listed_and_never_reproduced(tmp_path):
+    spec = {"table": "table_3_2", "kind": "metrics", "run_type": "full", "cells": [
+        {"row": "EncGAN3", "column": "KTH FID", "experiment": "e", "sampler": "latent", "metric": "vfid", "epoch": "final"}]}
+    result = builders.BUILDERS["metrics"](spec, [_metric_file(tmp_path, "e", "latent", {"vfid": 70.0})])
+    frame = result.frame()
+    cited = frame[frame["source"] == "cited"]
+    assert {"VGAN", "TGAN", "MoCoGAN"} <= set(cited["row"]) and cited["reproduced"].isna().all()
+    assert "(cited)" in tables.pivot(result).loc["VGAN", "UvA FID"]
+
+
+def test_missing_metric_is_an_error(tmp_path):
+    spec = {"table": "table_3_6", "kind": "metrics", "run_type": "full", "cells": [
+        {"row": "Baseline (lr 2e-4)", "column": "FID", "experiment": "e", "sampler": "latent", "metric": "vfid",
+         "epoch": "final"}]}
+    with pytest.raises(KeyError, match="vfid"):
+        builders.BUILDERS["metrics"](spec, [_metric_file(tmp_path, "e", "latent", {"vis_actor": 2.0})])
+
+
+def test_params_table_millions_and_storage(tmp_path):
+    parts = {"encoder": 2_060_000, "generator": 90_370_000, "video_discriminator": 29_320_000,
+             "image_discriminator": 6_960_000}
+    csv = tmp_path / "params.csv"
+    pd.DataFrame([{"variant": "improved_r2_128", "resolution": 128, "g_mode": "3d", "part": k, "params": v}
+                  for k, v in parts.items()]).to_csv(csv, index=False)
+    result = builders.params_table({"table": "table_5_3", "run_type": "smoke"}, [csv])
+    frame = result.frame().set_index(["row", "column"])
+    assert frame.loc[("Generator (G)", "Parameter Count [M]"), "reproduced"] == 90.37
+    assert frame.loc[("Total R2", "Parameter Count [M]"), "reproduced"] == pytest.approx(128.71)
+    assert frame.loc[("Total R2", "Storage Memory (GB)"), "reproduced"] == pytest.approx(0.479, abs=1e-3)
+
+
+def test_plan_scales_measured_iteration_time(tmp_path):
+    bench = tmp_path / "train.csv"
+    pd.DataFrame([{"resolution": 64, "frames": 16, "batch_size": 2, "sec_per_iter": 3.0, "device": "cpu"}]).to_csv(bench, index=False)
+    run = {"data": {"dataset": "weizmann", "resolution": 64, "length": 16}, "train": {"batch_size": 10, "epochs": 100}}
+    table = plan.plan({"run_type": "full", "runs": {"x": run}}, bench, tmp_path / "plan.csv")
+    rec = table.iloc[0]
+    assert rec["iterations"] == 100 * 10  # ceil(93 / 10) = 10 iterations per epoch
+    assert rec["sec_per_iter"] == 15.0 and rec["device_hours"] == pytest.approx(1000 * 15 / 3600, abs=0.05)
+
+
+def test_frame_rows_difference_maps_follow_eq_3_3():
+    video = np.zeros((16, 4, 4, 3), np.uint8)
+    video[5:] = 10  # one step change between frames 4 and 5
+    rows = figures.frame_rows(video, n_frames=16, every=None, diffmaps=True)
+    assert len(rows) == 2 and rows[0].shape == (4, 64, 3)
+    diff = rows[1].reshape(4, 16, 4, 3)
+    assert diff[:, 5].max() == 30 and diff[:, [i for i in range(16) if i != 5]].max() == 0  # |x4 - x5| x 3
+
+
+def test_frames_figure_is_labelled_smoke(tmp_path):
+    sample = tmp_path / "s"
+    (sample / "videos").mkdir(parents=True)
+    np.save(sample / "videos" / "00000.npy", np.random.default_rng(0).integers(0, 255, (16, 8, 8, 3), dtype=np.uint8))
+    spec = {"figure": "figure_3_7", "kind": "frames", "run_type": "smoke", "panels": [["e", "latent"]], "videos": 1,
+            "diffmaps": True}
+    figures.frames_figure(spec, [sample], tmp_path / "figure_3_7")
+    assert (tmp_path / "figure_3_7.png").stat().st_size > 1000 and (tmp_path / "figure_3_7.pdf").exists()
+    assert figures._title(spec, "Figure 3 7").startswith("[SMOKE RUN]")
