@@ -25,8 +25,7 @@ ALL_TABLES = [f"3_{i}" for i in range(1, 8)] + [f"4_{i}" for i in range(1, 9)] +
 # A printed number: thousands-separated integer, or decimal with optional exponent; not glued to a
 # preceding word/decimal ("EncGAN3", "H100", "v1") and followed by a non-word character or a unit.
 NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:e-\d+)?)"
-    r"(?=$|[^\w]|(?:h|d|s|M|B|GB|min)(?![A-Za-z0-9]))"
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:e-\d+)?)" r"(?=$|[^\w]|(?:h|d|s|M|B|GB|min)(?![A-Za-z0-9]))"
 )
 
 
@@ -80,8 +79,21 @@ def table_block_numbers(lines: list[str], spec: dict, common_ignore: list[str]) 
 
 def test_number_regex_reads_printed_forms():
     text = "1,240 (200-1,025) 2e-4 86.210 EncGAN3 H100 v1 57h 0.72min 4.2s 1.36B 90.37M 80GB 16f (12+1.75)d"
-    assert numbers_in(text) == ["1240", "200", "1025", "2e-4", "86.210", "57", "0.72", "4.2", "1.36", "90.37",
-                                "80", "12", "1.75"]
+    assert numbers_in(text) == [
+        "1240",
+        "200",
+        "1025",
+        "2e-4",
+        "86.210",
+        "57",
+        "0.72",
+        "4.2",
+        "1.36",
+        "90.37",
+        "80",
+        "12",
+        "1.75",
+    ]
 
 
 def test_all_28_tables_present(df, meta):
@@ -110,9 +122,9 @@ def test_numbers_match_thesis_text(table, thesis_lines, meta, df):
     first, last = spec["lines"]
     caption = f"Table {table.replace('_', '.')}"
     after = "\n".join(thesis_lines[last : last + 4])
-    assert caption in after or caption in "\n".join(thesis_lines[first - 30 : first]), (
-        f"{caption}: caption not found right after line {last}; line ranges in thesis_tables.yaml are stale"
-    )
+    assert caption in after or caption in "\n".join(
+        thesis_lines[first - 30 : first]
+    ), f"{caption}: caption not found right after line {last}; line ranges in thesis_tables.yaml are stale"
     expected = Counter(table_block_numbers(thesis_lines, spec, meta["common_ignore"]))
     sub = df[df["table"] == table]
     got = Counter(sub["value"])
@@ -127,41 +139,70 @@ def test_numbers_match_thesis_text(table, thesis_lines, meta, df):
 
 
 SPOT = [
-    ("3_1", "UvA-NEMO", "Videos", 1240), ("3_1", "KTH", "Frame Range:max", 1025),
+    ("3_1", "UvA-NEMO", "Videos", 1240),
+    ("3_1", "KTH", "Frame Range:max", 1025),
     ("3_1", "UCF101", "Resolution:width", 320),
-    ("3_2", "EncGAN3", "UvA FID", 86.21), ("3_2", "G3AN", "UvA FID", 91.77),
-    ("3_2", "G3AN (reported in [5])", "UCF101 FID", 91.21), ("3_2", "ImaGINator", "Weizmann FID", 99.80),
-    ("3_3", "EncGAN3", "UvA IS", 571.29), ("3_3", "G3AN", "UCF101 H(y|x)", 3.501),
-    ("3_4", "no G_T", "UvA IS (actor)", 537.852), ("3_4", "EncGAN3", "KTH FID", 66.621),
-    ("3_5", "Enc=train, FSA=no", "KTH FID", 62.53), ("3_5", "Enc=no, FSA=no", "UvA FID", 95.47),
-    ("3_6", "L_Enc,v + L_G,v (lr 2e-4)", "FID", 95.02), ("3_6", "Baseline (lr 4e-5)", "Learning rate", 4e-5),
-    ("3_7", "16 frames, 128x128", "Batch size", 1), ("3_7", "16 frames, 64x64", "Batch size", 10),
-    ("4_1", "C", "16-frame segments", 441), ("4_1", "Total", "Video length:min", 140),
-    ("4_2", "136", "R_Enc", 2967.59), ("4_2", "64", "R_Enc, R_3VD", 259.97),
-    ("4_3", "10", "v4", 67.81), ("4_3", "136", "v5", 3379.64),
-    ("4_4", "Sky-Timelapse (used)", "Segments", 101340), ("4_4", "UCF101", "Videos Train", 12567),
+    ("3_2", "EncGAN3", "UvA FID", 86.21),
+    ("3_2", "G3AN", "UvA FID", 91.77),
+    ("3_2", "G3AN (reported in [5])", "UCF101 FID", 91.21),
+    ("3_2", "ImaGINator", "Weizmann FID", 99.80),
+    ("3_3", "EncGAN3", "UvA IS", 571.29),
+    ("3_3", "G3AN", "UCF101 H(y|x)", 3.501),
+    ("3_4", "no G_T", "UvA IS (actor)", 537.852),
+    ("3_4", "EncGAN3", "KTH FID", 66.621),
+    ("3_5", "Enc=train, FSA=no", "KTH FID", 62.53),
+    ("3_5", "Enc=no, FSA=no", "UvA FID", 95.47),
+    ("3_6", "L_Enc,v + L_G,v (lr 2e-4)", "FID", 95.02),
+    ("3_6", "Baseline (lr 4e-5)", "Learning rate", 4e-5),
+    ("3_7", "16 frames, 128x128", "Batch size", 1),
+    ("3_7", "16 frames, 64x64", "Batch size", 10),
+    ("4_1", "C", "16-frame segments", 441),
+    ("4_1", "Total", "Video length:min", 140),
+    ("4_2", "136", "R_Enc", 2967.59),
+    ("4_2", "64", "R_Enc, R_3VD", 259.97),
+    ("4_3", "10", "v4", 67.81),
+    ("4_3", "136", "v5", 3379.64),
+    ("4_4", "Sky-Timelapse (used)", "Segments", 101340),
+    ("4_4", "UCF101", "Videos Train", 12567),
     ("4_4", "Tai-Chi-HD", "Segments Test", 6100),
-    ("4_5", "REncGAN", "Taichi FVD-128f", 145.9), ("4_5", "DIGAN", "Sky FVD-128f", 228.6),
-    ("4_6", "REncGAN", "UvA FID", 70.14), ("4_6", "REncGAN", "KTH IS", 11.477),
+    ("4_5", "REncGAN", "Taichi FVD-128f", 145.9),
+    ("4_5", "DIGAN", "Sky FVD-128f", 228.6),
+    ("4_6", "REncGAN", "UvA FID", 70.14),
+    ("4_6", "REncGAN", "KTH IS", 11.477),
     ("4_6", "EncGAN3", "Weizmann H(y)", 3.959),
-    ("4_7", "R_3VD", "96", 288.66), ("4_7", "R_Enc+R_3VD", "136", 241.25),
-    ("4_8", "step 4", "32", 2403.67), ("4_8", "step 1", "10", 199.98),
-    ("5_1", "Sky", "Batch num", 1284), ("5_1", "Taichi", "Training time [h]", 27),
-    ("5_2", "R3's R2", "Batch Num (Sky, A40)", 1883), ("5_2", "R3's GPT", "Single GPU Time (Sky) [d]", 21),
-    ("5_3", "Generator (G)", "Parameter Count [M]", 90.37), ("5_3", "Total R3", "Storage Memory (GB):max", 6.03),
+    ("4_7", "R_3VD", "96", 288.66),
+    ("4_7", "R_Enc+R_3VD", "136", 241.25),
+    ("4_8", "step 4", "32", 2403.67),
+    ("4_8", "step 1", "10", 199.98),
+    ("5_1", "Sky", "Batch num", 1284),
+    ("5_1", "Taichi", "Training time [h]", 27),
+    ("5_2", "R3's R2", "Batch Num (Sky, A40)", 1883),
+    ("5_2", "R3's GPT", "Single GPU Time (Sky) [d]", 21),
+    ("5_3", "Generator (G)", "Parameter Count [M]", 90.37),
+    ("5_3", "Total R3", "Storage Memory (GB):max", 6.03),
     ("5_3", "GPT", "Parameter Count [B]", 1.36),
-    ("5_4", "Sky", "Train", 42075), ("5_4", "Taichi", "Test", 70),
-    ("5_5", "R3", "Taichi FVD-128f", 385.1), ("5_5", "Improved R2", "Taichi ratio", 0.93),
+    ("5_4", "Sky", "Train", 42075),
+    ("5_4", "Taichi", "Test", 70),
+    ("5_5", "R3", "Taichi FVD-128f", 385.1),
+    ("5_5", "Improved R2", "Taichi ratio", 0.93),
     ("5_5", "Long-Video-GAN", "Sky FVD-16f", 107.5),
-    ("5_6", "1p2d", "Taichi FVD-16f", 113.5), ("5_6", "3d", "Taichi ratio", 0.93),
-    ("5_7", "noise_gen=yes", "Taichi FVD-128f", 1004.5), ("5_7", "noise_gen=no", "Taichi FVD-16f", 101.1),
-    ("5_8", "sample", "Sky FVD-128f", 930.3), ("5_8", "mean", "Taichi FVD-16f", 1353.5),
-    ("5_9", "cont, pad zs", "Taichi FVD-16f", 731.3), ("5_9", "disc + cont, pad 0", "Taichi ratio", 0.53),
-    ("5_10", "512", "Taichi FVD-128f", 3815.1), ("5_10", "256", "Taichi ratio", 0.51),
-    ("5_11", "faster, VDrej=no", "Generation time [min]", 0.5), ("5_11", "robust, VDrej=yes", "Taichi FVD-16f", 160.4),
-    ("5_12", "TATS's GPT", "Single GPU Time [d]", 80), ("5_12", "R3 total", "Actual Time (Sky, H100) [d]", 12.25),
+    ("5_6", "1p2d", "Taichi FVD-16f", 113.5),
+    ("5_6", "3d", "Taichi ratio", 0.93),
+    ("5_7", "noise_gen=yes", "Taichi FVD-128f", 1004.5),
+    ("5_7", "noise_gen=no", "Taichi FVD-16f", 101.1),
+    ("5_8", "sample", "Sky FVD-128f", 930.3),
+    ("5_8", "mean", "Taichi FVD-16f", 1353.5),
+    ("5_9", "cont, pad zs", "Taichi FVD-16f", 731.3),
+    ("5_9", "disc + cont, pad 0", "Taichi ratio", 0.53),
+    ("5_10", "512", "Taichi FVD-128f", 3815.1),
+    ("5_10", "256", "Taichi ratio", 0.51),
+    ("5_11", "faster, VDrej=no", "Generation time [min]", 0.5),
+    ("5_11", "robust, VDrej=yes", "Taichi FVD-16f", 160.4),
+    ("5_12", "TATS's GPT", "Single GPU Time [d]", 80),
+    ("5_12", "R3 total", "Actual Time (Sky, H100) [d]", 12.25),
     ("5_12", "AR2", "GPU memory (Taichi) [GB]", 48),
-    ("5_13", "TATS-Hierarchical", "Time (interpolation) [s]", 23), ("5_13", "R3", "Time [min]", 0.72),
+    ("5_13", "TATS-Hierarchical", "Time (interpolation) [s]", 23),
+    ("5_13", "R3", "Time [min]", 0.72),
 ]
 
 
