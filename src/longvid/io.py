@@ -182,3 +182,16 @@ def save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def probe(path: str | os.PathLike) -> dict:
+    """Container facts of a video: ``fps`` (float), ``frames`` (declared, 0 if unknown), ``width``, ``height``."""
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or 0
+        return {"fps": float(rate), "frames": int(stream.frames or 0), "width": stream.codec_context.width,
+                "height": stream.codec_context.height}
+    finally:
+        container.close()

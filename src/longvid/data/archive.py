@@ -7,6 +7,7 @@ Member paths that would escape the destination (``..``, absolute) are refused.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -47,18 +48,25 @@ def list_members(archive: str | os.PathLike) -> list[str]:
         raise ArchiveError(f"{archive}: cannot read the archive ({err}); download it again") from err
 
 
+@functools.lru_cache(maxsize=4)
+def _handle(archive: Path, mtime: float):
+    """An open ZipFile/TarFile, cached so that reading many members parses the directory once."""
+    if zipfile.is_zipfile(archive):
+        return zipfile.ZipFile(archive)
+    return tarfile.open(archive)
+
+
 def read_member(archive: str | os.PathLike, name: str) -> bytes:
     """Bytes of one member (CRC-checked for zip); a missing or damaged member raises :class:`ArchiveError`."""
     archive = Path(archive)
     try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                return zf.read(name)
-        with tarfile.open(archive) as tf:
-            handle = tf.extractfile(name)
-            if handle is None:
-                raise KeyError(name)
-            return handle.read()
+        handle = _handle(archive.resolve(), archive.stat().st_mtime)
+        if isinstance(handle, zipfile.ZipFile):
+            return handle.read(name)
+        member = handle.extractfile(name)
+        if member is None:
+            raise KeyError(name)
+        return member.read()
     except KeyError as err:
         raise ArchiveError(f"{archive}: missing member {name}") from err
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as err:

@@ -22,9 +22,14 @@ FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def holdout(ids: Sequence[str], fraction: Fraction | float, seed: int) -> dict[str, str]:
-    """Map every id to "train"/"test"; ``round(len(ids) * fraction)`` seeded-random ids go to "test"."""
+    """Map every id to "train"/"test"; ``round(len(ids) * fraction)`` seeded-random ids go to "test".
+
+    At least one test video whenever there are two or more videos (tiny sets, e.g. the smoke world).
+    """
     ordered = sorted(ids)
     n_test = int(round(len(ordered) * float(fraction)))
+    if len(ordered) >= 2 and fraction > 0:
+        n_test = max(1, n_test)
     rng = np.random.default_rng(seed)
     test = set(rng.permutation(len(ordered))[:n_test].tolist())
     return {vid: ("test" if i in test else "train") for i, vid in enumerate(ordered)}
