@@ -103,7 +103,7 @@ def train_classifier(video_dir: Path, cfg: TrainClassifierConfig, out: Path, log
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total, n = total + float(loss) * len(label), n + len(label)
+            total, n = total + float(loss.detach()) * len(label), n + len(label)
         log(f"epoch {epoch + 1}/{cfg.epochs} loss {total / max(n, 1):.4f}")
     held = [labels[i] for i in held_idx]
     summary = {

@@ -82,11 +82,6 @@ class Evaluator:
     def real_feats(self, name: str, length: int) -> np.ndarray:
         det = self.detector(name)
         if (name, length) not in self.real:
-            if self.videos is None:
-                raise FileNotFoundError(
-                    f"no real {name} features for {length}-frame clips: run `longvid cache-real-features "
-                    f"--videos resources/videos/<dataset>/<res> --detector {name} --length {length} --out "
-                    f"resources/features/{name}/<dataset>/<res>/{length}f.npz` and pass it with --real-features")
             spec = feats_mod.RealClipSpec(length=length, count=self.cfg.real_count, seed=self.cfg.seed)
             self.real[(name, length)] = feats_mod.real_features(self.videos, spec, det)
         feats, meta = self.real[(name, length)]
@@ -109,7 +104,14 @@ class Evaluator:
         from longvid.metrics.vfid import vfid
 
         self.samples, out, cache = Path(samples), {}, {}
-        needed_features(metrics, self.cfg)  # validates names before any work
+        missing = sorted(k for k in needed_features(metrics, self.cfg) if k not in self.real)  # validates names
+        if missing and self.videos is None:  # fail before any work
+            name, length = missing[0]
+            raise FileNotFoundError(
+                f"no real {name} features for {length}-frame clips: run `longvid cache-real-features "
+                f"--videos resources/videos/<dataset>/<res> --detector {name} --length {length} --out "
+                f"resources/features/{name}/<dataset>/<res>/{length}f.npz` and pass it with --real-features "
+                f"(or pass --videos to extract them on the fly); missing: {missing}")
 
         def first(length: int) -> float:
             if length not in cache:

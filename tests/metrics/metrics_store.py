@@ -1,0 +1,39 @@
+"""Tiny stores in the contracts.md layout, written by the tests (real videos and sample folders)."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def write_video_store(root: Path, frames: list[int], res: int = 32, labels=None, seed: int = 0) -> Path:
+    """``root/<dataset>/<res>/`` with one random-pattern uint8 video per entry of ``frames`` + videos.csv."""
+    folder = Path(root) / "toy" / str(res)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, n in enumerate(frames):
+        vid = f"v{i:03d}"
+        video = rng.integers(0, 256, size=(n, res, res, 3), dtype=np.uint8)
+        np.save(folder / f"{vid}.npy", video)
+        action = (labels or ["a"] * len(frames))[i]
+        rows.append({"video_id": vid, "path": f"{vid}.npy", "n_frames": n, "split": "train", "action": action,
+                     "actor": f"p{i % 2}", "group": ""})
+    with open(folder / "videos.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+def write_sample_folder(root: Path, n: int, frames: int, res: int = 32, seed: int = 1) -> Path:
+    folder = Path(root) / "samples"
+    (folder / "videos").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        np.save(folder / "videos" / f"{i:05d}.npy", rng.integers(0, 256, size=(frames, res, res, 3), dtype=np.uint8))
+    meta = {"count": n, "length": frames, "resolution": res, "sampler": "noise", "run_type": "smoke",
+            "checkpoint": "none", "seed": seed}
+    (folder / "samples.json").write_text(json.dumps(meta))
+    return folder

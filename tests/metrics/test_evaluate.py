@@ -1,0 +1,55 @@
+"""`longvid cache-real-features` / `train-classifier` / `evaluate` end to end on a tiny store, real I3D."""
+
+import json
+
+import numpy as np
+import pytest
+
+from longvid.cli import main
+from longvid.metrics.classifier_train import stratified_holdout
+
+from metrics_store import write_sample_folder, write_video_store
+
+
+def test_stratified_holdout_is_seeded_and_keeps_every_class_in_training():
+    labels = [0] * 5 + [1] * 5 + [2]
+    train, held = stratified_holdout(labels, 0.2, seed=3)
+    assert (train, held) == stratified_holdout(labels, 0.2, seed=3)
+    assert sorted(train + held) == list(range(11)) and len(held) == 2
+    assert {labels[i] for i in train} == {0, 1, 2}
+
+
+def test_evaluate_end_to_end(tmp_path, i3d_weights):
+    store = write_video_store(tmp_path, [20, 22, 24], labels=["a", "b", "a"])
+    samples = write_sample_folder(tmp_path, n=2, frames=20)
+    w = ["--weights", str(i3d_weights), "--batch-size", "8"]
+    f10 = tmp_path / "features" / "10f.npz"
+    assert main(["cache-real-features", "--videos", str(store), "--length", "10", "--count", "8", "--out", str(f10), *w]) == 0
+    clf = tmp_path / "toy_action.pt"
+    assert main(["train-classifier", "--videos", str(store), "--label", "action", "--epochs", "1", "--width", "4",
+                 "--batch-size", "4", "--holdout", "0", "--out", str(clf)]) == 0
+    out = tmp_path / "metrics" / "e.json"
+    metrics = "fvd_len_10f,fvd2048_16f,fvd_along_16f,vis_action,vis_hyx_action"
+    assert main(["evaluate", "--samples", str(samples), "--real-features", str(f10), "--metrics", metrics,
+                 "--classifier", f"action={clf}", "--is-splits", "1", "--videos", str(store), "--out", str(out), *w]) == 0
+    result = json.loads(out.read_text())
+    m = result["metrics"]
+    assert result["run_type"] == "smoke" and set(m) == set(metrics.split(","))
+    assert m["fvd_len_10f"] > 0 and len(m["fvd_along_16f"]) == 1
+    assert m["fvd_along_16f"][0] == pytest.approx(m["fvd2048_16f"], rel=1e-9)  # the same first clips
+    assert 1.0 <= m["vis_action"] <= 2.0 and m["vis_hyx_action"] >= 0
+    proto = result["protocol"]
+    assert proto["detectors"]["i3d"]["weights_sha256"].startswith("af5c50f0")
+    assert proto["real_features"]["i3d_10f"]["count"] == 3 and proto["generated_count"] == 2
+
+
+def test_evaluate_names_the_missing_real_features(tmp_path):
+    samples = write_sample_folder(tmp_path, n=2, frames=20)
+    with pytest.raises(FileNotFoundError, match="cache-real-features"):
+        main(["evaluate", "--samples", str(samples), "--metrics", "fvd2048_16f", "--out", str(tmp_path / "x.json")])
+
+
+def test_unknown_metric_is_rejected(tmp_path):
+    samples = write_sample_folder(tmp_path, n=2, frames=20)
+    with pytest.raises(ValueError, match="unknown metric"):
+        main(["evaluate", "--samples", str(samples), "--metrics", "fvd_sideways", "--out", str(tmp_path / "x.json")])

@@ -1,0 +1,81 @@
+"""Real-clip choice, lazy batching and the keyed, atomic real-feature cache."""
+
+import numpy as np
+import pytest
+
+from longvid.metrics import features
+from longvid.metrics.detectors import DetectorConfig
+
+from metrics_store import write_sample_folder, write_video_store
+
+
+class CountingDetector:
+    """Test double with the Detector interface: mean colour + per-frame-mean std; counts clips seen."""
+
+    dim = 4
+
+    def __init__(self, tag="a"):
+        self.cfg, self.calls, self.tag = DetectorConfig(batch_size=2), 0, tag
+
+    def protocol(self):
+        return {"detector": "counting", "tag": self.tag}
+
+    def __call__(self, clips):
+        self.calls += len(clips)
+        x = clips.astype(np.float64)
+        return np.concatenate([x.mean((1, 2, 3)), x.mean((2, 3, 4)).std(1, keepdims=True)], 1)
+
+
+def test_one_clip_per_video_short_videos_discarded_count_capped(tmp_path):
+    store = write_video_store(tmp_path, [20, 8, 30, 16, 40, 25])
+    spec = features.RealClipSpec(length=16, count=3, seed=0)
+    items = features.choose_real_clips(store, spec)
+    assert len(items) == 3 and all(p.stem != "v001" for p, _ in items)  # 8 frames < 16: discarded
+    assert len({p for p, _ in items}) == 3  # one clip per video
+    assert items == features.choose_real_clips(store, spec)  # seeded
+    n = {f"v{i:03d}": f for i, f in enumerate([20, 8, 30, 16, 40, 25])}
+    assert all(0 <= s <= n[p.stem] - 16 for p, s in items)
+    all_items = features.choose_real_clips(store, features.RealClipSpec(length=16, count=2048))
+    assert len(all_items) == 5
+
+
+def test_step_clips_and_batches(tmp_path):
+    store = write_video_store(tmp_path, [20, 20, 20])
+    items = features.choose_real_clips(store, features.RealClipSpec(length=5, step=3, count=10))
+    batches = list(features.iter_clip_batches(items, 5, 3, batch=2))
+    assert [b.shape for b in batches] == [(2, 5, 32, 32, 3), (1, 5, 32, 32, 3)]
+    p, s = items[0]
+    np.testing.assert_array_equal(batches[0][0], np.load(p)[s : s + 13 : 3])
+
+
+def test_cache_is_reused_and_rebuilt_when_anything_changes(tmp_path):
+    store = write_video_store(tmp_path, [20, 24, 30, 18])
+    out = tmp_path / "features" / "16f.npz"
+    det = CountingDetector()
+    spec = features.RealClipSpec(length=16, count=8)
+    feats, meta = features.real_features(store, spec, det, out)
+    assert det.calls == 4 and feats.shape == (4, 4) and out.is_file()
+    again, _ = features.real_features(store, spec, det, out)
+    assert det.calls == 4  # read from the cache, no extraction
+    np.testing.assert_allclose(again, feats, rtol=1e-6)
+    features.real_features(store, features.RealClipSpec(length=16, count=8, seed=1), det, out)
+    assert det.calls == 8  # other seed: rebuilt
+    features.real_features(store, features.RealClipSpec(length=16, count=8, seed=1), CountingDetector("b"), out)
+    assert det.calls == 8  # the new detector did the work
+    assert not list(out.parent.glob(".*tmp"))  # atomic write leaves no temp file
+    with np.load(out) as data:
+        assert data["sigma"].shape == (4, 4) and data["mu"].dtype == np.float64
+
+
+def test_sample_folder_reading(tmp_path):
+    folder = write_sample_folder(tmp_path, n=3, frames=12)
+    assert [p.name for p in features.sample_videos(folder)] == ["00000.npy", "00001.npy", "00002.npy"]
+    with pytest.raises(ValueError, match="3 videos, 5 requested"):
+        features.sample_videos(folder, 5)
+    with pytest.raises(FileNotFoundError, match="longvid sample"):
+        features.sample_videos(tmp_path / "nothing")
+
+
+def test_missing_manifest_names_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="videos.csv"):
+        features.choose_real_clips(tmp_path, features.RealClipSpec())
