@@ -1,0 +1,81 @@
+"""Training-time metric hooks: video FID / IS / FVD-16f of N freshly generated clips (Fig. 3.2–3.3, 5.8–5.13).
+
+The thesis tracks video FID and IS every 100 epochs (UCF101: 10) and FVD every 10 epochs (Sec. 3.4.3, 5.3.5).
+:func:`make_eval_hook` returns a function with the signature of ``longvid.recipes.hooks.EVAL_HOOKS`` entries,
+``fn(model, run_config, epoch, device) -> {metric: value}``. It generates ``count`` clips from N(0, I) latents
+(``model.sample_latents`` + ``model.generator``, contracts.md) with its own seeded ``torch.Generator`` (never the
+global streams), converts them to uint8 and scores them in memory against the cached real features
+``<features_root>/<detector>/<dataset>/<res>/<len>f.npz`` — extracted once from ``runtime.videos`` if absent.
+IS needs a trained classifier at ``classifier`` (a template with ``{dataset}``, ``{res}``, ``{label}``).
+Hook numbers use ``count`` generated clips (64 by default, not 2048): curves, not table values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def generate_uint8(model, count: int, seed: int, device, batch: int = 8) -> np.ndarray:
+    """``count`` clips from N(0, I) latents as uint8 ``(count, T, H, W, 3)``; clip i depends only on (seed, i)."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for i in range(count):
+            g = torch.Generator(device=device).manual_seed(seed * 1_000_003 + i)
+            z = model.sample_latents(1, generator=g)
+            video = model.generator(*z).float()  # (1, T, C, H, W) in [-1, 1]
+            out.append(((video.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 1, 3, 4, 2).cpu())
+    return torch.cat(out).numpy()
+
+
+def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64, seed: int = 0,
+                   fid_detector: str = "i3d_pool", fvd_detector: str = "i3d", label: str | None = None,
+                   classifier: str = "resources/classifiers/{dataset}_{res}_{label}.pt",
+                   features_root: str = "resources/features", real_count: int = 2048, is_splits: int = 10,
+                   weights: str = ""):
+    """Hook computing ``metrics`` ⊆ {vfid, fvd_16f, vis, vis_hy, vis_hyx} of ``count`` generated clips."""
+    state: dict = {}
+
+    def hook(model, run_cfg: dict, epoch: int, device) -> dict:
+        from longvid.metrics.detectors import Detector, DetectorConfig
+        from longvid.metrics.features import RealClipSpec, load_features, real_features
+        from longvid.metrics.frechet import frechet_from_features
+
+        data = run_cfg["data"]
+        ds, res = data["dataset"], data["resolution"]
+        clips = generate_uint8(model, count, seed, device)
+        values: dict = {}
+        for name, det_name in (("vfid", fid_detector), ("fvd_16f", fvd_detector)):
+            if name not in metrics:
+                continue
+            if det_name not in state:
+                state[det_name] = Detector(DetectorConfig(name=det_name, weights=weights, device=str(device)))
+            det = state[det_name]
+            videos = run_cfg.get("runtime", {}).get("videos")
+            out = Path(features_root) / det_name / ds / str(res) / "16f.npz"
+            if videos:  # cached once, rebuilt only if the protocol changed
+                real, _ = real_features(Path(videos), RealClipSpec(16, real_count, seed), det, out)
+            elif out.is_file():
+                real, _ = load_features(out)
+            else:
+                raise FileNotFoundError(f"{out} missing and no runtime videos to extract it from")
+            values[name] = frechet_from_features(real, det(clips[:, :16]))
+        if {"vis", "vis_hy", "vis_hyx"} & set(metrics):
+            values.update(_vis(clips, ds, res, label or data.get("label", "action"), classifier, is_splits, device,
+                               metrics))
+        return values
+
+    return hook
+
+
+def _vis(clips: np.ndarray, ds: str, res, label: str, template: str, splits: int, device, metrics) -> dict:
+    from longvid.metrics.classifier import load_classifier
+    from longvid.metrics.vis import classifier_probs, inception_score
+
+    model, _ = load_classifier(template.format(dataset=ds, res=res, label=label), str(device))
+    probs = classifier_probs(model, [clips[i : i + 16] for i in range(0, len(clips), 16)], str(device))
+    scores = inception_score(probs, min(splits, len(probs)))
+    return {k: scores[k] for k in ("vis", "vis_hy", "vis_hyx") if k in metrics}
