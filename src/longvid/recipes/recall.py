@@ -1,0 +1,265 @@
+"""REncGAN = R2 training recipe: R_Enc + R_3VD on overlapping clip pairs, losses v1–v4 (Sec. 4.4–4.5, Alg. 6).
+
+A training item is a window of `clip + shift` frames (24 = 16 + 8, the "24-frame segments"); the former clip
+X¹ = frames 0…15 and the latter clip X² = frames r…r+15 (r = shift = clip − overlap = 8, PROTOCOL §0: r = T_c//2 + 1,
+not T_c − T_o = 7). Both clips go through the *same* EncGAN3 (weights shared across chain states), in one batch.
+
+* **R_Enc** (`recall.r_enc`): CoEnc reads the clip's reference frame x_r (`model.content_index`, 8 in the r2_*
+  presets) and every frame is rebuilt around the generated reference frame from the generated difference maps,
+  Eq. (4.2)–(4.3) (`rebuild_from_reference`). Off: CoEnc reads x_0 and G's frames are used directly.
+* **R_3VD** (`recall.r3vd`): stitched clip X̂³ = first `shift` frames of X̂¹ + first `clip − shift` of X̂²
+  (= concat(X̂¹_{0:r}, X̂²_{0:r}) for r = 8, Alg. 6 line 35), which shows real frames 0…15; D_V scores X̂¹, X̂², X̂³
+  and the terms are averaged (Eq. 4.7, Alg. 6 line 37). Off: Eq. (4.6). D_I scores the same random frame index of
+  X̂¹ and X̂² (averaged, Alg. 6 lines 39–40).
+* **Loss variants** (`recall.loss`, Sec. 4.5.3, Table 4.3):
+  - `v4` (REncGAN): D (Eq. 4.5 + 4.7) → Encoder + Generator **jointly** with Eq. (4.4): L1 at the reference frame
+    + L1 of the rebuilt clip + both KLs + non-saturating adversarial terms; no noise branch.
+  - `v1`–`v3`: EncGAN3's separate schedule (D → Enc → G, as recipes/encgan3.py) with its noise branch x̃ = G(z̃)
+    in D and G. Encoder loss = reconstruction + KL, generator loss = adversarial (x̂ and x̃) + reconstruction.
+    The reconstruction is Eq. (4.4)'s image term at the reference frame plus: v1 — video terms of X̂¹, X̂² **and**
+    X̂³ (target: real frames 0…15); v2 — video terms of X̂¹, X̂² only; v3 — no video term (our reading: "does not
+    consider any of the video reconstruction error term" removes the video terms; the image term stays, else the
+    encoder would be trained by the KL alone).
+  - `v5` is named in Table 4.3 but never defined (PROTOCOL §8.6): refused with an error.
+Every term is averaged over the clips it applies to; weights from `train.*_weight` (1 as printed); GAN terms are
+BCE on logits and reconstruction terms mean absolute errors (recipes/losses.py readings).
+The recipe's own options come from the run config's `recall:` block (`RecallConfig`); `train.loss` is unused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from longvid.recipes.base import Recipe, adam
+
+LOSSES = ("v1", "v2", "v3", "v4")
+
+
+@dataclass(frozen=True)
+class RecallConfig:
+    """The run config's `recall:` block (defaults = REncGAN, Sec. 4.4)."""
+
+    loss: str = "v4"  # v1 | v2 | v3 | v4 (Table 4.3); v5 is undefined in the thesis and refused
+    r_enc: bool = True  # R_Enc: content frame x_r + frames rebuilt around it (Eq. 4.2–4.3); off = x_0, plain frames
+    r3vd: bool = True  # R_3VD: stitched clip scored by D_V (Eq. 4.7); off = Eq. 4.6 (Tables 4.2 / 4.7 rows)
+    overlap: int = 8  # T_o, frames shared by consecutive clips; clip shift r = clip - overlap (8)
+    clip: int = 16  # frames per clip (T_c = 15)
+
+    def __post_init__(self):
+        if self.loss == "v5":
+            raise ValueError("recall.loss: v5 is not defined in the thesis (Sec. 4.5.3 only names it; PROTOCOL §8.6) "
+                             f"- choose one of {LOSSES}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"recall.loss={self.loss!r}; choose one of {LOSSES}")
+        if not 1 <= self.overlap < self.clip:
+            raise ValueError(f"recall.overlap must be in [1, clip), got {self.overlap}")
+
+    @property
+    def shift(self) -> int:
+        """Frames between the starts of consecutive clips (r = 8 for 16-frame clips with 8 overlapping)."""
+        return self.clip - self.overlap
+
+    @property
+    def window(self) -> int:
+        """Frames of one training item: the two overlapping clips (24)."""
+        return self.clip + self.shift
+
+    @classmethod
+    def from_run(cls, run_cfg: dict, source: str = "run config") -> "RecallConfig":
+        raw = dict(run_cfg.get("recall") or {})
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - names)
+        if unknown:
+            raise ValueError(f"{source}: unknown recall keys {unknown}; allowed: {sorted(names)}")
+        return cls(**raw)
+
+
+def rebuild_from_reference(ref, maps, r: int):
+    """Eq. (4.2)–(4.3): frames around reference frame r from difference maps v_j = x_{j−1} − x_j (Eq. 3.3).
+
+    ref (B, C, H, W), maps (B, T−1, C, H, W) -> (B, T, C, H, W). Backward x_j = x_{j+1} + v_{j+1} (j = r−1…0),
+    forward x_j = x_{j−1} − v_j (j = r+1…T−1). The printed ⊖ / ⊕ use the opposite map sign; with Eq. 3.3's sign
+    these are the operations that give back the clip exactly from x_r and its true maps.
+    """
+    import torch
+
+    t = maps.shape[1] + 1
+    if not 0 <= r < t:
+        raise ValueError(f"reference index {r} outside a {t}-frame clip")
+    frames = [None] * t
+    frames[r] = ref
+    for j in range(r - 1, -1, -1):
+        frames[j] = frames[j + 1] + maps[:, j]  # maps[:, j] = v_{j+1}
+    for j in range(r + 1, t):
+        frames[j] = frames[j - 1] - maps[:, j - 1]  # maps[:, j-1] = v_j
+    return torch.stack(frames, dim=1)  # (B, T, C, H, W)
+
+
+def stitch(first, second, shift: int):
+    """R_3VD stitched clip: first `shift` frames of `first` + first T − shift of `second` (Alg. 6 line 35)."""
+    import torch
+
+    t = first.shape[1]
+    return torch.cat([first[:, :shift], second[:, : t - shift]], dim=1)  # (B, T, C, H, W)
+
+
+def split_window(window, rcfg: RecallConfig):
+    """Window (B, clip + shift, ...) -> former clip (frames 0…clip−1) and latter clip (shift…shift+clip−1)."""
+    if window.shape[1] != rcfg.window:
+        raise ValueError(f"recall training needs {rcfg.window}-frame windows (clip {rcfg.clip} + shift "
+                         f"{rcfg.shift}), got {window.shape[1]}; set data.length: {rcfg.window} "
+                         "(data.sampling: segments over the 24f segment index)")
+    return window[:, : rcfg.clip], window[:, rcfg.shift : rcfg.shift + rcfg.clip]
+
+
+def reference_index(model, rcfg: RecallConfig) -> int:
+    """Content / reference frame of a clip: model.content_index (x_r = 8) with R_Enc, else x_0."""
+    return model.cfg.content_index if rcfg.r_enc else 0
+
+
+def generate_clip(model, z_c, z_m, ref: int, r_enc: bool):
+    """G(z) -> clip (B, T, C, H, W); with R_Enc rebuilt around its generated reference frame (Eq. 4.2–4.3)."""
+    from longvid.models.encoder import difference_maps
+
+    video = model.generator(z_c, z_m)  # (B, T, C, H, W)
+    return rebuild_from_reference(video[:, ref], difference_maps(video), ref) if r_enc else video
+
+
+def recall_model(run_cfg: dict):
+    """EncGAN3 of the run with frames = recall.clip (model.frames is the clip, data.length the window)."""
+    from longvid.models import build_model
+    from longvid.recipes.encgan3 import model_config
+
+    rcfg = RecallConfig.from_run(run_cfg)
+    cfg = model_config(run_cfg).replace(frames=rcfg.clip)
+    if not cfg.use_encoder:
+        raise ValueError("the recall family needs the encoder (model.use_encoder: true)")
+    if rcfg.r_enc and cfg.content_index == 0:
+        raise ValueError("recall.r_enc: true needs the reference frame as content frame: model.content_index: 8 "
+                         "(model.preset r2_64 / r2_128)")
+    model = build_model(cfg)
+    model.recall_cfg = rcfg  # plain attribute: the recipe and samplers read the recall options from the model
+    return model
+
+
+class RecallRecipe(Recipe):
+    """Alg. 6 with the update order of Sec. 4.4.3 (v4) or Sec. 3.3.2 (v1–v3)."""
+
+    @classmethod
+    def build_model(cls, run_cfg: dict):
+        return recall_model(run_cfg)
+
+    def __init__(self, model, cfg, ctx):
+        super().__init__(model, cfg, ctx)
+        self.rcfg = getattr(model, "recall_cfg", None) or RecallConfig()
+        self.ref = reference_index(model, self.rcfg)
+        self.groups = model.param_groups()
+        self.optimizers = {name: adam(params, cfg) for name, params in self.groups.items()}
+
+    def _fakes(self, x1, x2, grad: bool):
+        """Encode both clips as one batch, sample, generate -> (x̂¹, x̂², x̂³ or None, (mu_c, lv_c, mu_m, lv_m))."""
+        import torch
+
+        m, rc = self.model, self.rcfg
+        with torch.set_grad_enabled(grad):
+            stats = m.encode(torch.cat([x1, x2]), self.ref)  # 4 x (2B, dim)
+            z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
+            clips = generate_clip(m, z_c, z_m, self.ref, rc.r_enc)  # (2B, T, C, H, W)
+        f1, f2 = clips.chunk(2)
+        return f1, f2, (stitch(f1, f2, rc.shift) if rc.r3vd else None), stats
+
+    def _adv_terms(self, fakes, singles, target: float):
+        """Mean BCE of D_V over `fakes` and of D_I over a shared random frame of `singles` (Alg. 6 lines 37–40)."""
+        import torch
+
+        from longvid.recipes.losses import bce_logits
+
+        d_i, d_v = self.model.image_discriminator, self.model.video_discriminator
+        idx = torch.randint(singles[0].shape[1], (singles[0].shape[0],)).to(singles[0].device)  # (B,)
+        rows = torch.arange(singles[0].shape[0], device=singles[0].device)
+        l_v = sum(bce_logits(d_v(f), target) for f in fakes) / len(fakes)
+        l_i = sum(bce_logits(d_i(f[rows, idx]), target) for f in singles) / len(singles)
+        return l_v, l_i
+
+    def _recon(self, x1, x2, f1, f2, f3):
+        """Reconstruction terms of the variant: image term at r (+ video terms of v1/v2/v4), averaged over clips."""
+        from longvid.recipes.losses import recon_frames
+
+        r, loss = self.ref, self.rcfg.loss
+        rec = (recon_frames(x1[:, r], f1[:, r]) + recon_frames(x2[:, r], f2[:, r])) / 2  # ||x_r − x̂_r||
+        if loss != "v3":
+            video = [recon_frames(x1, f1), recon_frames(x2, f2)]
+            if loss == "v1" and f3 is not None:
+                video.append(recon_frames(x1, f3))  # X̂³ shows real frames 0…clip−1
+            rec = rec + sum(video) / len(video)
+        return rec
+
+    def step(self, batch: dict) -> dict[str, float]:
+        import torch
+
+        from longvid.recipes.losses import kl_term
+
+        m, cfg, ctx, rc = self.model, self.cfg, self.ctx, self.rcfg
+        x1, x2 = split_window(batch["video"], rc)  # (B, T, C, H, W) each
+        noise = rc.loss != "v4"
+        z_tilde = m.sample_latents(x1.shape[0], device=x1.device) if noise else None
+        out = {}
+
+        # 1. discriminators: Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD); v1–v3 add the noise clip
+        with torch.no_grad(), ctx.autocast():
+            f1, f2, f3, _ = self._fakes(x1, x2, grad=False)
+            x_tilde = m.generator(*z_tilde) if noise else None
+        with ctx.autocast():
+            fakes, singles = [f for f in (f1, f2, f3) if f is not None], [f1, f2]
+            real_v, real_i = self._adv_terms([x1, x2], [x1, x2], 1.0)
+            fake_v, fake_i = self._adv_terms(fakes, singles, 0.0)
+            l_dv, l_di = real_v + fake_v, real_i + fake_i
+            if noise:
+                noise_v, noise_i = self._adv_terms([x_tilde], [x_tilde], 0.0)
+                l_dv, l_di = l_dv + noise_v, l_di + noise_i
+        self._update(("image_discriminator", "video_discriminator"), l_di + l_dv)
+        out |= {"d_image": l_di.item(), "d_video": l_dv.item()}
+
+        if rc.loss == "v4":  # 2. Encoder + Generator jointly, Eq. 4.4
+            with ctx.autocast():
+                f1, f2, f3, (mu_c, lv_c, mu_m, lv_m) = self._fakes(x1, x2, grad=True)
+                rec = self._recon(x1, x2, f1, f2, f3)
+                kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+                adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
+                loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
+            self._update(("encoder", "generator"), loss)
+            return out | {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
+
+        # 2. encoder (EncGAN3 schedule, v1–v3): reconstruction + KL; G's gradients of this pass are discarded
+        with ctx.autocast():
+            f1, f2, f3, (mu_c, lv_c, mu_m, lv_m) = self._fakes(x1, x2, grad=True)
+            rec = self._recon(x1, x2, f1, f2, f3)
+            kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+            l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
+        self._update(("encoder",), l_enc)
+        out |= {"enc": l_enc.item(), "recon": rec.item(), "kl": kl.item()}
+
+        # 3. generator: re-encode with the updated encoder (no gradient to it), adversarial (x̂ and x̃) + recon
+        with ctx.autocast():
+            with torch.no_grad():
+                stats = m.encode(torch.cat([x1, x2]), self.ref)
+            z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
+            f1, f2 = generate_clip(m, z_c, z_m, self.ref, rc.r_enc).chunk(2)
+            f3 = stitch(f1, f2, rc.shift) if rc.r3vd else None
+            x_tilde = m.generator(*z_tilde)
+            adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
+            adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
+            g_rec = self._recon(x1, x2, f1, f2, f3)
+            l_g = cfg.adv_weight * adv + cfg.recon_weight * g_rec
+        self._update(("generator",), l_g)
+        return out | {"g": l_g.item(), "g_adv": adv.item(), "g_recon": g_rec.item()}
+
+    def _update(self, names: tuple[str, ...], loss) -> None:
+        """Zero the named parts' gradients, backward, average over ranks, step their optimisers."""
+        for name in names:
+            self.optimizers[name].zero_grad(set_to_none=True)
+        loss.backward()
+        for name in names:
+            self.ctx.sync_grads(self.groups[name])
+            self.optimizers[name].step()
