@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import urllib.error
@@ -74,14 +75,27 @@ def _fetch(url: str, part: Path, timeout: float) -> None:
     except (urllib.error.URLError, OSError) as err:
         raise DownloadError(f"{url}: host cannot be reached ({err}); {manual_step(url, part.with_suffix(''))}") from err
     with response:
-        mode = "ab" if offset and response.status == 206 else "wb"  # 200 = server ignored Range: restart
-        with open(part, mode) as fh:
+        resumed = bool(offset) and response.status == 206  # 200 = server ignored Range: restart from zero
+        total = _expected_size(response, offset if resumed else 0)
+        with open(part, "ab" if resumed else "wb") as fh:
             try:
                 for block in iter(lambda: response.read(CHUNK), b""):
                     fh.write(block)
-            except OSError as err:
+            except (OSError, http.client.HTTPException) as err:
                 raise DownloadError(f"{url}: connection lost after {fh.tell()} bytes ({err}); rerun to resume "
                                     f"from {part}") from err
+            size = fh.tell()
+    if total is not None and size != total:
+        raise DownloadError(f"{url}: connection lost after {size} of {total} bytes; rerun to resume from {part}")
+
+
+def _expected_size(response, offset: int) -> int | None:
+    """Full size of the file from Content-Range (206) or offset + Content-Length; None when not announced."""
+    content_range = response.headers.get("Content-Range", "")
+    if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
+        return int(content_range.rsplit("/", 1)[1])
+    length = response.headers.get("Content-Length")
+    return offset + int(length) if length and length.isdigit() else None
 
 
 def download(url: str, dest: str | os.PathLike, sha256: str | None = None, lock: str | os.PathLike | None = LOCK_FILE,
