@@ -24,11 +24,28 @@ computed from *its own* query (G³AN's public SSA reshapes its output with the a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 G_MODES = ("1p2d", "2p1d", "3d")
+_SPECTRAL_NORM = contextvars.ContextVar("spectral_norm", default=True)
+
+
+@contextlib.contextmanager
+def without_spectral_norm():
+    """Build layers without the spectral-norm wrapper (same parameters: it only reparameterises the weight).
+
+    Used for fast parameter counting on the meta device, where the wrapper's power iteration is slow.
+    """
+    token = _SPECTRAL_NORM.set(False)
+    try:
+        yield
+    finally:
+        _SPECTRAL_NORM.reset(token)
 
 
 def init_conv_(module: nn.Module) -> nn.Module:
@@ -48,7 +65,8 @@ def init_bn_(module: nn.Module) -> nn.Module:
 
 def sn(module: nn.Module) -> nn.Module:
     """Initialise a conv/linear layer (N(0, 0.02)) and wrap it in spectral normalisation [92]."""
-    return spectral_norm(init_conv_(module))
+    module = init_conv_(module)
+    return spectral_norm(module) if _SPECTRAL_NORM.get() else module
 
 
 def deconv_set(c_in: int, c_out: int, kernel: tuple[int, int, int], stride: tuple[int, int, int],

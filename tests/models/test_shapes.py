@@ -1,0 +1,158 @@
+"""Output shapes, value ranges and switches of every model variant (tiny widths: sizes, not code paths)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from longvid.models import VARIANTS, ModelConfig, build_model
+from longvid.models.generator import motion_steps
+
+torch.set_num_threads(1)
+TINY = dict(g_ch=2, d_ch=2, e_ch=2, e_fc=8, dim_zc=6)
+SWITCHES = {
+    "full": {},
+    "no_content_stream": dict(use_content_stream=False),
+    "no_temporal_stream": dict(use_temporal_stream=False),
+    "no_streams": dict(use_content_stream=False, use_temporal_stream=False),
+    "no_fsa": dict(use_fsa=False),
+    "no_encoder": dict(use_encoder=False),
+}
+
+
+def tiny(cfg: ModelConfig, **changes) -> ModelConfig:
+    return cfg.replace(**{**TINY, **changes})
+
+
+def check_model(cfg: ModelConfig, batch: int = 2) -> None:
+    model = build_model(cfg)
+    g = torch.Generator().manual_seed(0)
+    z_c, z_m = model.sample_latents(batch, generator=g)
+    assert z_c.shape == (batch, cfg.dim_zc) and z_m.shape == (batch, cfg.dim_zm)
+    video = model.generator(z_c, z_m)
+    r = cfg.resolution
+    assert video.shape == (batch, cfg.frames, cfg.channels, r, r)
+    assert video.abs().max() <= 1.0 and video.std() > 0
+    assert model.video_discriminator(video).shape == (batch,)
+    assert model.image_discriminator(video[:, 3]).shape == (batch,)
+    if cfg.use_encoder:
+        mu_c, logvar_c, mu_m, logvar_m = model.encode(video)
+        assert mu_c.shape == logvar_c.shape == (batch, cfg.dim_zc)
+        assert mu_m.shape == logvar_m.shape == (batch, cfg.dim_zm)
+    else:
+        assert model.encoder is None and "encoder" not in model.param_groups()
+        with pytest.raises(RuntimeError, match="no Encoder"):
+            model.encode(video)
+
+
+@pytest.mark.parametrize("switch", list(SWITCHES))
+@pytest.mark.parametrize("g_mode", ["1p2d", "3d"])
+@pytest.mark.parametrize("resolution", [64, 128])
+def test_switches_shapes_and_range(resolution, g_mode, switch):
+    check_model(tiny(ModelConfig(resolution=resolution, g_mode=g_mode), **SWITCHES[switch]))
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_every_preset_runs_tiny(name):
+    check_model(tiny(VARIANTS[name]))
+
+
+def test_2p1d_mode_runs():
+    check_model(tiny(ModelConfig(g_mode="2p1d")))
+
+
+def test_switches_remove_layers():
+    full = build_model(tiny(ModelConfig()))
+    assert all(b.conv_s is not None and b.conv_t is not None for b in full.generator.blocks)
+    bare = build_model(tiny(ModelConfig(), use_content_stream=False, use_temporal_stream=False, use_fsa=False))
+    assert all(b.conv_s is None and b.conv_t is None for b in bare.generator.blocks)
+    assert bare.generator.fsa is None and full.generator.fsa is not None
+
+
+def test_g3_block_schedule_64_and_128():
+    """Five G³ blocks at 64×64 (G³AN, Fig. 3.1), six at 128×128; F-SA after the fourth."""
+    cfg64 = ModelConfig()
+    assert cfg64.generator_widths == (512, 512, 256, 128, 64) and cfg64.fsa_after == 4
+    assert ModelConfig(resolution=128).generator_widths == (512, 512, 256, 128, 64, 32)
+    model = build_model(tiny(ModelConfig(resolution=128)))
+    assert len(model.generator.blocks) == 6
+
+
+def test_param_groups_cover_all_parameters():
+    model = build_model(tiny(ModelConfig()))
+    groups = model.param_groups()
+    assert list(groups) == ["encoder", "generator", "image_discriminator", "video_discriminator"]
+    ids = [id(p) for ps in groups.values() for p in ps]
+    assert len(ids) == len(set(ids)) == len(list(model.parameters()))
+
+
+def test_initialisation_follows_g3an():
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(g_ch=8, d_ch=8, e_ch=4, e_fc=16))
+    bn = torch.cat([m.weight.detach() for m in model.modules() if isinstance(m, torch.nn.BatchNorm3d)])
+    assert abs(bn.mean() - 1.0) < 0.01 and abs(bn.std() - 0.02) < 0.005
+    conv = model.generator.blocks[1].conv_s[0].parametrizations.weight.original.detach()
+    assert abs(conv.std() - 0.02) < 0.002
+
+
+def test_forced_longer_generation_90_frames():
+    """Fig. 3.13: a motion latent of n = motion_steps(90) steps, output cut to 90 frames."""
+    model = build_model(tiny(ModelConfig()))
+    g = torch.Generator().manual_seed(1)
+    z_c, z_m = model.sample_latents(1, generator=g, frames=90)
+    assert z_m.shape == (1, model.cfg.dim_zm, motion_steps(90)) and motion_steps(90) == 20
+    with torch.no_grad():
+        video = model.generator(z_c, z_m, frames=90)
+        assert video.shape == (1, 90, 3, 64, 64) and video.abs().max() <= 1
+        no_fsa = build_model(tiny(ModelConfig(), use_fsa=False)).generator
+        assert no_fsa(z_c, z_m).shape[1] == 92  # the default length of an n-step code is 4(n + 3)
+    with pytest.raises(ValueError, match="motion latent of temporal size 20"):
+        model.generator(z_c, z_m[:, :, 0], frames=90)
+
+
+def test_shorter_clip_by_cropping():
+    model = build_model(tiny(ModelConfig()))
+    z_c, z_m = model.sample_latents(1, generator=torch.Generator().manual_seed(0))
+    full, short = model.generator.eval()(z_c, z_m), model.generator(z_c, z_m, frames=8)
+    assert short.shape[1] == 8 and torch.allclose(short, full[:, :8])
+
+
+def test_video_discriminator_rejects_wrong_length():
+    model = build_model(tiny(ModelConfig()))
+    with pytest.raises(ValueError, match="16-frame clips"):
+        model.video_discriminator(torch.zeros(1, 12, 3, 64, 64))
+
+
+def test_gradients_reach_every_trainable_part():
+    model = build_model(tiny(ModelConfig()))
+    video = torch.rand(2, 16, 3, 64, 64) * 2 - 1
+    mu_c, logvar_c, mu_m, logvar_m = model.encode(video)
+    fake = model.generator(model.reparameterize(mu_c, logvar_c), model.reparameterize(mu_m, logvar_m))
+    loss = model.video_discriminator(fake).sum() + model.image_discriminator(fake[:, 0]).sum()
+    loss.backward()
+    for name, params in model.param_groups().items():
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in params), name
+
+
+def test_bf16_autocast_forward():
+    model = build_model(tiny(ModelConfig()))
+    z_c, z_m = model.sample_latents(1, generator=torch.Generator().manual_seed(0))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        video = model.generator(z_c, z_m)
+        logit = model.video_discriminator(video)
+    assert torch.isfinite(video.float()).all() and torch.isfinite(logit.float()).all()
+
+
+def test_config_validation_and_round_trip():
+    with pytest.raises(ValueError, match="resolution"):
+        ModelConfig(resolution=96)
+    with pytest.raises(ValueError, match="g_mode"):
+        ModelConfig(g_mode="4d")
+    with pytest.raises(ValueError, match="content_index"):
+        ModelConfig(content_index=16)
+    with pytest.raises(ValueError, match=r"run\.yaml: unknown ModelConfig field\(s\) \['dim_z'\]"):
+        ModelConfig.from_dict({"dim_z": 3}, where="run.yaml")
+    cfg = VARIANTS["improved_r2_128"].replace(g_mults=[8, 8, 4, 2, 1, 0.5])
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(TypeError, match="ModelConfig.from_dict"):
+        build_model({"resolution": 64})
