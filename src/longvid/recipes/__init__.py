@@ -9,8 +9,10 @@ ctx)``, ``step(batch) -> dict[str, float]`` (one iteration: every optimiser step
 from __future__ import annotations
 
 from longvid.recipes.encgan3 import EncGAN3Recipe
+from longvid.recipes import lencgan, recall  # Ch. 4 families
 
 RECIPES = {
     "encgan3": EncGAN3Recipe,  # EncGAN3 (Ch. 3) and G3AN (no encoder)
     "g3an": EncGAN3Recipe,  # alias: the same recipe; the model config must have no encoder
+    "recall": recall.RecallRecipe, "lencgan": lencgan.LEncGANRecipe,  # REncGAN/R2 (recall.loss v1-v4), LEncGAN
 }
