@@ -36,13 +36,17 @@ wait_for() {
     sleep 0.2
   done
 }
+wait_for_dead() { local end=$((SECONDS + $1)); while alive "$2"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.2; done; }
 # start NAME CMD...: run a daemon in the foreground of a background job, log to DIR/NAME.out
 start() {
   local n=$1; shift
   "$@" > "$D/$n.out" 2>&1 &
   echo "$n $!" >> "$D/pids"
 }
-alive() { kill -0 "$1" 2>/dev/null; }
+alive() {  # a process that exists and is no zombie (a killed daemon may wait a while to be reaped)
+  local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }; [ "${s%% *}" != Z ]
+}
 check_alive() {  # every recorded daemon must still run
   local n p
   while read -r n p; do
@@ -92,6 +96,7 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStorageTRES=gres/gpu
 AccountingStorageEnforce=associations
+AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/none
 MinJobAge=300
 DefMemPerCPU=1000
@@ -161,7 +166,7 @@ up() {
   for b in $BINS; do command -v "$b" >/dev/null || die "$b missing; run: $0 install"; done
   [ ! -f "$D/pids" ] || { log "stopping the cluster left in $D"; down; }
   for b in slurmctld slurmd slurmdbd; do
-    ! pgrep -x "$b" >/dev/null || die "a $b not started from $D runs (pid $(pgrep -x "$b" | tr '\n' ' ')); stop it first"
+    ! pgrep -x -r D,R,S,T "$b" >/dev/null || die "a $b not started from $D runs (pid $(pgrep -x -r D,R,S,T "$b" | tr '\n' ' ')); stop it first"
   done
   rm -rf "$D/state" "$D/spool" "$D/mysql" "$D"/*.log "$D"/*.out
   mkdir -p "$D/state" "$D/spool"; : > "$D/pids"
@@ -180,8 +185,12 @@ up() {
 
 down() {
   [ -f "$D/pids" ] || { unlink_confs; log "nothing recorded in $D/pids"; return 0; }
-  timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
-  wait_for 15 sh -c '[ -z "$(squeue -h -t R,CG)" ]' || true
+  local ctld
+  ctld=$(awk '$1 == "slurmctld" {print $2}' "$D/pids")
+  if [ -n "$ctld" ] && alive "$ctld"; then   # a dead slurmctld would make scancel/squeue retry for long
+    timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
+    wait_for 15 sh -c '[ -z "$(squeue -h -t R,CG)" ]' || true
+  fi
   local group n p pids
   # stop in reverse dependency order: compute daemons, then accounting, then database, then munge
   for group in "slurmd slurmctld" slurmdbd mariadbd munged; do
@@ -190,10 +199,10 @@ down() {
     [ -n "$pids" ] || continue
     kill -TERM $pids 2>/dev/null || true
     for p in $pids; do
-      wait_for 15 sh -c "! kill -0 $p" || { log "pid $p ignores SIGTERM; killing"; kill -KILL "$p" 2>/dev/null || true; }
+      wait_for_dead 15 "$p" || { log "pid $p ignores SIGTERM; killing"; kill -KILL "$p" 2>/dev/null || true; }
     done
   done
-  rm -f "$D/pids"
+  rm -rf "$D/pids" "$D/mysql"   # the database (~180 MB) is rebuilt by every 'up'; logs stay
   unlink_confs
   log "down"
 }
