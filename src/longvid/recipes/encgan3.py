@@ -80,7 +80,7 @@ class EncGAN3Recipe(Recipe):
 
         m, cfg, ctx = self.model, self.cfg, self.ctx
         x = batch["video"]  # (B, T, C, H, W) in [-1, 1]
-        z_tilde = m.sample_latents(x.shape[0], device=x.device)  # (B, dim_zc), (B, dim_zm)
+        z_tilde = m.sample_latents(x.shape[0], frames=x.shape[1], device=x.device)  # (B, dim_zc), (B, dim_zm[, n])
         g, d_i, d_v = m.generator, m.image_discriminator, m.video_discriminator
         out = {}
 

@@ -1,0 +1,51 @@
+"""`longvid bench train`: the max-batch probe's doubling + bisection, the CSV, and one real (tiny) trial."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from longvid.bench import train as bench
+
+
+def test_probe_finds_the_largest_fitting_batch(monkeypatch):
+    calls = []
+
+    def fake(res, frames, batch, steps, device, threads):
+        calls.append(batch)
+        return {"sec_per_iter": 1.0, "peak_mem_mb": 100.0 * batch, "status": "ok" if batch <= 11 else "oom"}
+
+    monkeypatch.setattr(bench, "_isolated", fake)
+    best, row = bench.probe(64, 16, 1, "cuda", None, 256, 0, lambda *a: None)
+    assert best == 11 and row["peak_mem_mb"] == 1100.0
+    assert calls == [1, 2, 4, 8, 16, 12, 10, 11]
+    best, _ = bench.probe(64, 16, 1, "cpu", None, 256, 450.0, lambda *a: None)  # CPU: RSS limit decides
+    assert best == 4
+
+
+def test_run_writes_rows_with_status(monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "_isolated", lambda r, f, b, s, d, t: {"sec_per_iter": None, "peak_mem_mb": 5.0,
+                                                                      "status": "oom" if b > 1 else "ok"})
+    parser = __import__("argparse").ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args(["--out", str(tmp_path / "t.csv"), "--settings", "64x16", "128x16", "--device", "cpu"])
+    assert bench.run(args) == 0
+    with open(tmp_path / "t.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == bench.COLUMNS
+    assert [(r["resolution"], r["batch_size"], r["status"]) for r in rows] == \
+        [("64", "1", "ok"), ("64", "2", "oom"), ("128", "1", "ok"), ("128", "2", "oom")]
+    with pytest.raises(SystemExit, match="RESOLUTIONxFRAMES"):
+        bench._parse("64-16")
+
+
+def test_trial_reports_time_and_memory(monkeypatch):
+    tiny = {"g_ch": 4, "d_ch": 4, "e_ch": 4, "e_fc": 16, "dim_zc": 8, "fsa_after": 2}
+    from longvid.recipes import encgan3
+
+    orig = encgan3.EncGAN3Recipe.build_model.__func__
+    monkeypatch.setattr(encgan3.EncGAN3Recipe, "build_model",
+                        classmethod(lambda cls, run: orig(cls, {"model": run["model"] | tiny})))
+    row = bench.trial(64, 16, 2, 1, "cpu", 1)
+    assert row["status"] == "ok" and row["sec_per_iter"] > 0 and row["peak_mem_mb"] > 50
