@@ -1,0 +1,9 @@
+"""tests/recall: one torch thread per test (the machine is shared)."""
+
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
