@@ -39,11 +39,13 @@ def pose(action: str, t: float) -> dict:
     p = {"dx": 0.0, "dy": 0.0, "lean": 0.0, "arm_l": 0.3, "arm_r": -0.3, "leg": 0.25}
     if action in ("walk", "walking", "WalkingWithDog", "run", "running", "jogging"):
         speed = {"running": 0.025, "run": 0.025, "jogging": 0.018}.get(action, 0.012)
-        p.update(dx=-0.3 + speed * (t % 40), leg=0.5 * math.sin(w * t), arm_l=0.4 * math.sin(w * t), arm_r=-0.4 * math.sin(w * t))
+        swing = math.sin(w * t)
+        p.update(dx=-0.3 + speed * (t % 40), leg=0.5 * swing, arm_l=0.4 * swing, arm_r=-0.4 * swing)
     elif action == "bend":
         p.update(lean=0.9 * (1 - math.cos(w * t)) / 2, arm_l=0.2, arm_r=0.2)
     elif action in ("wave1", "wave2", "handwaving"):
-        p.update(arm_r=-(1.5 + 1.0 * math.sin(2 * w * t)), arm_l=0.3 if action == "wave1" else 1.5 + math.sin(2 * w * t))
+        wave = 1.5 + math.sin(2 * w * t)
+        p.update(arm_r=-wave, arm_l=0.3 if action == "wave1" else wave)
     elif action in ("jack", "JumpingJack", "handclapping"):
         a = (1 - math.cos(w * t)) / 2
         p.update(arm_l=0.3 + 2.2 * a, arm_r=-(0.3 + 2.2 * a), leg=0.15 + 0.35 * a, dy=-0.08 * a)
