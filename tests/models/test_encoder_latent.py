@@ -69,6 +69,13 @@ def test_encoder_rejects_wrong_clip_length():
         enc(torch.zeros(2, 12, 3, 64, 64))
 
 
+def test_encoder_needs_two_clips_in_training_mode():
+    enc = Encoder(ModelConfig(**TINY))
+    with pytest.raises(ValueError, match="batch of at least 2"):
+        enc(torch.zeros(1, 16, 3, 64, 64))
+    assert enc.eval()(torch.zeros(1, 16, 3, 64, 64))[0].shape == (1, 6)
+
+
 def test_kl_divergence_closed_form():
     mu = torch.tensor([[0.0, 0.0], [1.0, -2.0]])
     logvar = torch.tensor([[0.0, 0.0], [math.log(2.0), 0.0]])

@@ -116,6 +116,9 @@ class Encoder(nn.Module):
 
     def forward(self, video: torch.Tensor, content_index: int | None = None):
         """`content_index` overrides cfg.content_index (0 = x_0 for EncGAN3, r = 8 = x_r for R2)."""
+        if self.training and video.shape[0] < 2:
+            raise ValueError("the Encoder's fc layer sets use BatchNorm (Sec. 3.4.2), which needs a batch of at "
+                             "least 2 clips in training mode; raise train.batch_size (or call model.eval())")
         idx = self.content_index if content_index is None else content_index
         mu_c, logvar_c = self.content(video[:, idx])  # (B, Zc) each
         mu_m, logvar_m = self.motion(difference_maps(video))  # (B, Zm) each
