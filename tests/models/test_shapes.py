@@ -156,3 +156,25 @@ def test_config_validation_and_round_trip():
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(TypeError, match="ModelConfig.from_dict"):
         build_model({"resolution": 64})
+
+
+@pytest.mark.parametrize("resolution,vd_sets,id_sets", [(64, 10, 5), (128, 11, 6)])
+def test_discriminator_layer_sets(resolution, vd_sets, id_sets):
+    """Ten conv3d sets in D_V and five conv2d sets in D_I at 64×64, one more each at 128×128 (Sec. 3.4.2)."""
+    model = build_model(tiny(ModelConfig(resolution=resolution)))
+    assert sum(isinstance(m, torch.nn.Conv3d) for m in model.video_discriminator.modules()) == vd_sets
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in model.image_discriminator.modules()) == id_sets
+    slopes = {m.negative_slope for m in model.modules() if isinstance(m, torch.nn.LeakyReLU)}
+    assert slopes == {0.2}
+
+
+@pytest.mark.parametrize("g_mode,per_block", [("1p2d", 4), ("3d", 3)])
+def test_g3_block_layer_sets(g_mode, per_block):
+    """1p2d: two conv2d + two conv1d sets per block (Sec. 3.4.2); 3d: one 3D, one 2D, one 1D (Sec. 5.3.4)."""
+    model = build_model(tiny(ModelConfig(g_mode=g_mode)))
+    for block in model.generator.blocks:
+        kernels = [tuple(m.kernel_size) for m in block.modules() if isinstance(m, torch.nn.ConvTranspose3d)]
+        assert len(kernels) == per_block
+        video = [tuple(m.kernel_size) for m in block.conv_v.modules() if isinstance(m, torch.nn.ConvTranspose3d)]
+        k_t = block.conv_t[0].kernel_size[0]
+        assert video == ([(k_t, 1, 1), (1, 4, 4)] if g_mode == "1p2d" else [(k_t, 4, 4)])
