@@ -436,7 +436,7 @@ def _end_epoch(tcfg, run_cfg, model, recipe, ctx, epoch, step, total, ckpt_dir, 
 
 def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_dir: str | Path | None = None,
         videos: str | None = None, segments: str | None = None, dataset=None, recipe_cls=None,
-        device: str = "auto", log=print, source: str = "config") -> int:
+        device: str = "auto", log=None, source: str = "config") -> int:
     """Train ``run_cfg`` to ``out`` (final checkpoint); returns 0, or EXIT_INTERRUPTED after a signal."""
     import torch
     from torch.utils.data import DataLoader
@@ -456,7 +456,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
     out = Path(out)
     ckpt_dir = Path(ckpt_dir) if ckpt_dir else out.parent / "checkpoints"
     ctx = setup_context(device, tcfg.amp)
-    log = log if ctx.is_main else (lambda *a, **k: None)
+    log = (log or _print) if ctx.is_main else (lambda *a, **k: None)
     seed = int(run_cfg.get("seed", 0))
     if dataset is None:
         dataset = build_dataset(run_cfg, videos, segments)
@@ -553,6 +553,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
                segments=args.segments, device=args.device, source=str(args.config))
     _shutdown()
     return code
+
+
+def _print(*args) -> None:
+    print(*args, flush=True)  # progress must reach the log file while the job runs
 
 
 def _shutdown() -> None:

@@ -100,3 +100,4 @@ def test_cli_trains_and_writes_eval_rows(video_store, tmp_path):
     assert [(r["epoch"], r["step"]) for r in evals] == [("1", "2"), ("1", "3")]
     assert 0 < float(evals[0]["value"]) < 2
     assert {"train_d_video", "train_enc_recon", "train_g_adv", "train_it_per_s"} <= {r["name"] for r in rows}
+
