@@ -80,3 +80,14 @@ def test_smoke_store_clips(smoke_store):
     ds = ClipDataset(smoke_store("kth"), length=16, sampling="step", steps=(1, 6), label="action")
     assert len(ds) == 18 and ds.classes == ["boxing", "handwaving", "walking"]
     assert ds[0]["video"].shape == (16, 3, 32, 32)
+
+
+def test_open_memory_maps_are_bounded(store, monkeypatch):
+    import longvid.data.clips as clips
+
+    monkeypatch.setattr(clips, "OPEN_MAPS", 1)
+    ds = ClipDataset(store, sampling="uniform", split=None, length=8)
+    for i in [0, 1, 0, 2, 1]:
+        item = ds[i]
+        assert torch.allclose(item["video"][:, 0, 0, 0], item["frames"].float().div(127.5).sub(1))
+        assert len(ds._arrays) == 1

@@ -24,8 +24,7 @@ def test_smoke_pipeline_taichi(tmp_path):
                  str(videos), "--taichi-subjects", "3"]) == 0
     assert main(["segment", "--videos", str(videos), "--length", "16", "--stride", "8", "--out",
                  str(seg / "16f.csv")]) == 0
-    assert main(["segment", "--videos", str(videos), "--length", "24", "--stride", "24", "--out",
-                 str(seg / "24f.csv")]) == 0
+    assert main(["segment", "--videos", str(videos), "--length", "24", "--out", str(seg / "24f.csv")]) == 0
     assert main(["data-stats", "--dataset", "taichi", "--videos", str(videos), "--segments", str(seg / "16f.csv"),
                  str(seg / "24f.csv"), "--out", str(tmp_path / "stats.json")]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
@@ -33,7 +32,8 @@ def test_smoke_pipeline_taichi(tmp_path):
     assert stats["videos"] == 7 and stats["frame_range"] == [120, 380] and stats["subjects"] == 3
     lengths = [300, 150, 210, 160, 380, 200, 120]
     assert stats["segments"][0]["segments"] == sum((n - 16) // 8 + 1 for n in lengths)
-    assert stats["segments"][1]["segments"] == sum(n // 24 for n in lengths)
+    assert stats["segments"][1]["segments"] == sum(n // 24 for n in lengths)  # default 24f stride: 24
+    assert stats["segments"][1]["stride"] == 24
     assert sum(r["videos"] for r in stats["subjects_table"]) == 7
     assert sum(r["segments"] for r in stats["subjects_table"]) == stats["segments"][0]["segments"]
 

@@ -22,6 +22,7 @@ from longvid.data.segments import read_segments
 from longvid.data.store import read_manifest
 
 SAMPLINGS = ("step", "uniform", "segments")
+OPEN_MAPS = 256  # memory maps kept open per process
 
 
 class ClipDataset(Dataset):
@@ -84,8 +85,12 @@ class ClipDataset(Dataset):
         return uniform_indices(n_frames, self.length, rng)
 
     def array(self, video_id: str) -> np.ndarray:
-        """The memory-mapped uint8 ``T×H×W×3`` array of a video (opened once per process)."""
-        if video_id not in self._arrays:
+        """The memory-mapped uint8 ``T×H×W×3`` array of a video (the last ``OPEN_MAPS`` stay open per process)."""
+        if video_id in self._arrays:
+            self._arrays[video_id] = self._arrays.pop(video_id)  # most recently used last
+        else:
+            if len(self._arrays) >= OPEN_MAPS:  # each map holds a file descriptor: bound them (UCF101: 13k videos)
+                self._arrays.pop(next(iter(self._arrays)))
             self._arrays[video_id] = np.load(self.video_dir / self.videos[video_id]["path"], mmap_mode="r")
         return self._arrays[video_id]
 

@@ -53,7 +53,8 @@ def register(sub) -> None:
     p = sub.add_parser("segment", help="write the fixed-window clip index of a video store")
     p.add_argument("--videos", type=Path, required=True, help="video store folder (holds videos.csv)")
     p.add_argument("--length", type=int, required=True, help="window length in frames (16 or 24)")
-    p.add_argument("--stride", type=int, required=True, help="window stride in frames (8 for 16f, 24 for 24f)")
+    p.add_argument("--stride", type=int, default=None,
+                   help="window stride in frames (default: the thesis reading, 8 for 16f and 24 for 24f)")
     p.add_argument("--groups", default="", help="comma-separated groups to keep, e.g. 'A' (Taichi subject A only)")
     p.add_argument("--out", type=Path, required=True, help="clip index CSV, e.g. resources/segments/<d>/<r>/16f.csv")
     p.set_defaults(func=cmd_segment)
@@ -117,9 +118,15 @@ def cmd_preprocess(args) -> int:
 def cmd_segment(args) -> int:
     from longvid.data.segments import write_segments
 
+    from longvid.data.segments import DEFAULT_STRIDES
+
+    stride = args.stride or DEFAULT_STRIDES.get(args.length)
+    if stride is None:
+        print(f"error: no default stride for {args.length}-frame segments; pass --stride", file=sys.stderr)
+        return 2
     groups = tuple(g for g in args.groups.split(",") if g) or None
-    n = write_segments(args.videos, args.out, args.length, args.stride, groups)
-    print(f"{n} segments of {args.length} frames (stride {args.stride}) written to {args.out}")
+    n = write_segments(args.videos, args.out, args.length, stride, groups)
+    print(f"{n} segments of {args.length} frames (stride {stride}) written to {args.out}")
     return 0
 
 

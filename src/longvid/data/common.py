@@ -110,7 +110,7 @@ def find_archives(downloads: Path, names: Sequence[str], dataset: str, manual: s
     return [downloads / n for n in names]
 
 
-DOWNLOAD_RECORD = "download.json"  # written by `longvid download`: source (remote|smoke) and the files it placed
+DOWNLOAD_RECORD = "manifest.json"  # by `longvid download` (the rule's output): source (remote|smoke), files placed
 
 
 def expected_files(downloads: Path, default: Sequence[str]) -> list[str]:

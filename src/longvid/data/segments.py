@@ -19,6 +19,7 @@ from longvid.data.sampling import window_starts
 from longvid.data.store import read_csv, read_manifest, write_csv
 
 SEGMENT_COLUMNS = ("video_id", "start", "length", "stride", "split")
+DEFAULT_STRIDES = {16: 8, 24: 24}  # segment length -> stride of the thesis's counts (module docstring)
 
 
 def build_segments(video_dir: str | os.PathLike, length: int, stride: int,

@@ -162,7 +162,7 @@ WRITERS = {"uva": uva, "weizmann": weizmann, "kth": kth, "ucf101": ucf101, "taic
 
 
 def write_smoke_world(dataset: str, out: str | os.PathLike, seed: int = 0) -> list[str]:
-    """Write the smoke version of ``dataset`` into ``out``; return the files placed (also in download.json)."""
+    """Write the smoke version of ``dataset`` into ``out``; return the files placed (also in manifest.json)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, sorted(WRITERS).index(dataset)])
