@@ -138,3 +138,26 @@ def test_zip_member_errors(tmp_path):
     (tmp_path / "b.zip").write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(archive.ArchiveError, match="b.zip"):
         archive.list_members(tmp_path / "b.zip")
+
+
+def test_ucf101_rar_is_extracted_with_the_installed_tool(smoke_world, tmp_path, monkeypatch):
+    """A stand-in ``bsdtar`` on PATH (it unpacks a zip named UCF101.rar) checks the extraction wiring end to end."""
+    import os
+    import sys
+
+    downloads = tmp_path / "ucf"
+    downloads.mkdir()
+    shutil.copy(smoke_world("ucf101") / ucf101.SPLITS, downloads)
+    shutil.make_archive(str(tmp_path / "UCF101"), "zip", smoke_world("ucf101"), "UCF-101")
+    (tmp_path / "UCF101.zip").rename(downloads / ucf101.RAR)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "bsdtar"  # called as: bsdtar -x -f ARCHIVE -C DEST
+    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -m zipfile -e \"$3\" \"$5\"\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}/usr/bin:/bin")
+    monkeypatch.setattr(archive, "RAR_TOOLS", archive.RAR_TOOLS[1:])  # bsdtar only
+    sources, rejected = ucf101.sources(downloads)
+    assert len(sources) == 12 and not rejected
+    assert (downloads / "UCF101_extracted" / "UCF-101" / "JumpingJack").is_dir()
+    assert not [p for p in downloads.iterdir() if p.name.startswith(".")]  # no temporary folder left

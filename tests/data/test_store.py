@@ -49,6 +49,16 @@ def test_bad_inputs_are_rejected_and_good_ones_kept(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["good.npy", "rejected.csv", "videos.csv"]
 
 
+def test_workers_give_the_same_store(smoke_world, tmp_path):
+    sources, _ = weizmann.sources(smoke_world("weizmann"))
+    preprocess(sources[:4], tmp_path / "one", 32, log=lambda m: None)
+    preprocess(sources[:4], tmp_path / "two", 32, log=lambda m: None, workers=2)
+    assert (tmp_path / "one" / "videos.csv").read_text() == (tmp_path / "two" / "videos.csv").read_text()
+    for s in sources[:4]:
+        assert np.array_equal(np.load(tmp_path / "one" / f"{s.video_id}.npy"),
+                              np.load(tmp_path / "two" / f"{s.video_id}.npy"))
+
+
 def test_rerun_skips_stored_videos(tmp_path):
     good = _video(tmp_path, "good.mp4", 18)
     out = tmp_path / "store"

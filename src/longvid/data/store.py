@@ -89,8 +89,13 @@ def _convert(src: VideoSource, size: int) -> np.ndarray:
 
 
 def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size: int, min_frames: int = 16,
-               rejected: Iterable[tuple[str, str]] = (), log: Callable[[str], None] | None = None) -> tuple[int, int]:
-    """Store every source at ``size×size``; return (stored, rejected) counts. ``rejected`` seeds rejected.csv."""
+               rejected: Iterable[tuple[str, str]] = (), log: Callable[[str], None] | None = None,
+               workers: int = 1) -> tuple[int, int]:
+    """Store every source at ``size×size``; return (stored, rejected) counts. ``rejected`` seeds rejected.csv.
+
+    ``workers > 1`` converts videos in forked worker processes (Linux); results and files are the same.
+    """
+    global _JOB
     log = log or (lambda msg: print(msg, file=sys.stderr))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,26 +103,50 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
     bad = [{"source": s, "reason": r} for s, r in rejected]
     for s, r in rejected:
         log(f"rejected {s}: {r}")
-    for n, src in enumerate(_unique(sources, bad, log)):
-        target = out_dir / f"{src.video_id}.npy"
-        try:
-            if target.is_file():  # stored by an earlier run
-                video = np.load(target, mmap_mode="r")
+    todo = list(_unique(sources, bad, log))
+    _JOB = (todo, out_dir, size, min_frames)
+    if workers > 1 and len(todo) > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap_unordered(_store_one, range(len(todo)), chunksize=1)
+    else:
+        pool, results = None, map(_store_one, range(len(todo)))
+    try:
+        for n, (i, n_frames, reason) in enumerate(results):
+            if reason is None:
+                rows[todo[i].video_id] = _row(todo[i], n_frames)
             else:
-                video = _convert(src, size)
-            if len(video) < min_frames:
-                raise RejectedVideo(f"shorter than a clip: {len(video)} < {min_frames} frames")
-            if not target.is_file():
-                save_npy(target, video)
-            rows[src.video_id] = _row(src, len(video))
-        except Exception as err:  # one bad video never stops the others
-            reason = " ".join(str(err).split()) or type(err).__name__
-            bad.append({"source": src.origin, "reason": reason})
-            log(f"rejected {src.origin}: {reason}")
-        if n % FLUSH_EVERY == FLUSH_EVERY - 1:
-            _flush(out_dir, rows, bad)
+                bad.append({"source": todo[i].origin, "reason": reason})
+                log(f"rejected {todo[i].origin}: {reason}")
+            if n % FLUSH_EVERY == FLUSH_EVERY - 1:
+                _flush(out_dir, rows, bad)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        _JOB = None
     _flush(out_dir, rows, bad)
     return len(rows), len(bad)
+
+
+_JOB: tuple | None = None  # (sources, out_dir, size, min_frames) of the running preprocess, inherited by forks
+
+
+def _store_one(i: int) -> tuple[int, int, str | None]:
+    """Convert and store source ``i`` of the running job: (i, n_frames, None) or (i, 0, reason)."""
+    sources, out_dir, size, min_frames = _JOB
+    src = sources[i]
+    target = out_dir / f"{src.video_id}.npy"
+    try:
+        video = np.load(target, mmap_mode="r") if target.is_file() else _convert(src, size)  # stored earlier: skip
+        if len(video) < min_frames:
+            raise RejectedVideo(f"shorter than a clip: {len(video)} < {min_frames} frames")
+        if not target.is_file():
+            save_npy(target, video)
+        return i, len(video), None
+    except Exception as err:  # one bad video never stops the others
+        return i, 0, " ".join(str(err).split()) or type(err).__name__
 
 
 def _unique(sources: Iterable[VideoSource], bad: list, log) -> Iterator[VideoSource]:

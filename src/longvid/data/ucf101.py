@@ -55,12 +55,16 @@ def read_splits(archive: Path, split: int = 1) -> tuple[list[str], set[str], set
 
 
 def extracted_root(downloads: Path) -> Path:
-    """``<downloads>/UCF-101``, extracting ``UCF101.rar`` first when only the archive is there."""
+    """``<downloads>/UCF-101`` (by hand or smoke world), else the ``UCF-101/`` inside ``UCF101.rar`` extracted once
+    into ``<downloads>/UCF101_extracted/``."""
     root = downloads / EXTRACTED
     if root.is_dir():
         return root
     if (downloads / RAR).is_file():
-        return extract_rar(downloads / RAR, root)
+        staging = downloads / "UCF101_extracted"
+        if not staging.is_dir():
+            extract_rar(downloads / RAR, staging)
+        return staging / EXTRACTED if (staging / EXTRACTED).is_dir() else staging
     raise FileNotFoundError(f"ucf101: neither {root} nor {downloads / RAR} exists; run `longvid download "
                             f"--dataset ucf101` or {MANUAL}")
 
