@@ -95,15 +95,18 @@ def rar_tool() -> str | None:
     return None
 
 
-def extract_rar(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Extract a RAR archive into ``dest`` (atomically: temporary folder, then rename)."""
+def extract_rar(archive: str | os.PathLike, dest: str | os.PathLike, by_hand: str | None = None) -> Path:
+    """Extract a RAR archive into ``dest`` (atomically: temporary folder, then rename).
+
+    ``by_hand`` says where a person should extract it when no tool is installed (default ``dest``).
+    """
     archive, dest = Path(archive), Path(dest)
     tool = rar_tool()
     if tool is None:
         raise ArchiveError(
             f"{archive}: RAR archives need an external extractor and none of unar, bsdtar, 7z is installed. "
             f"Install one (apt-get install unar, or libarchive-tools for bsdtar) and rerun, or extract the archive "
-            f"by hand into {dest}")
+            f"by hand into {by_hand or dest}")
     command = dict(RAR_TOOLS)[tool]
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     result = subprocess.run(command(str(archive), str(tmp)), capture_output=True, text=True)

@@ -63,7 +63,7 @@ def extracted_root(downloads: Path) -> Path:
     if (downloads / RAR).is_file():
         staging = downloads / "UCF101_extracted"
         if not staging.is_dir():
-            extract_rar(downloads / RAR, staging)
+            extract_rar(downloads / RAR, staging, by_hand=f"{downloads} (giving {root})")
         return staging / EXTRACTED if (staging / EXTRACTED).is_dir() else staging
     raise FileNotFoundError(f"ucf101: neither {root} nor {downloads / RAR} exists; run `longvid download "
                             f"--dataset ucf101` or {MANUAL}")
