@@ -62,6 +62,15 @@ def test_truncated_and_corrupt_files_name_the_file(tmp_path):
             io.read_video(tmp_path / name)
 
 
+def test_truncated_avi_that_still_opens_is_detected(tmp_path):
+    from longvid.data.smoke_render import render_person
+
+    data = io.write_video(tmp_path / "w.avi", render_person(48, 64, 30, "walk", 0)).read_bytes()
+    (tmp_path / "w_cut.avi").write_bytes(data[: int(len(data) * 0.9)])
+    with pytest.raises(io.VideoReadError, match=r"w_cut.avi: truncated: the container declares 30 frames"):
+        io.read_video(tmp_path / "w_cut.avi")
+
+
 def test_odd_sizes_are_refused(tmp_path):
     with pytest.raises(ValueError, match="even"):
         io.write_video(tmp_path / "odd.mp4", np.zeros((2, 31, 32, 3), np.uint8))
