@@ -53,3 +53,15 @@ def test_smoke_world_is_deterministic(tmp_path):
         src = {s.video_id: s for s in sources(tmp_path / str(k))[0]}
         frames.append(np.stack(list(src["denis_walk"].frames())))
     assert np.array_equal(frames[0], frames[1])
+
+
+def test_manual_archive_placed_by_hand_is_recorded(smoke_world, tmp_path):
+    import shutil
+
+    folder = tmp_path / "uva"
+    folder.mkdir()
+    shutil.copy(smoke_world("uva") / "uva_nemo_g3an_128.zip", folder)
+    (folder / "notes.txt").write_text("licence signed")
+    assert main(["download", "--dataset", "uva", "--source", "remote", "--out", str(folder)]) == 0
+    record = json.loads((folder / "manifest.json").read_text())
+    assert record == {"source": "remote", "files": ["uva_nemo_g3an_128.zip"]}

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 DATASET_CHOICES = ("uva", "weizmann", "kth", "ucf101", "taichi", "sky")
+ARCHIVE = re.compile(r"\.(zip|tar|tgz|tar\.gz|tar\.bz2|rar)$")  # files a person may place by hand
 
 
 def _taichi_args(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +89,7 @@ def cmd_download(args) -> int:
         elif module.URLS:
             files = [download(url, args.out / name, sha, args.lock or LOCK_FILE).name for url, name, sha in module.URLS]
         else:
-            files = [p.name for p in sorted(args.out.glob("*")) if p.is_file() and p.name != DOWNLOAD_RECORD]
+            files = [p.name for p in sorted(args.out.glob("*")) if p.is_file() and ARCHIVE.search(p.name)]
             if not files:
                 raise DownloadError(f"{args.dataset}: cannot be fetched automatically. {module.MANUAL}")
     except DownloadError as err:
