@@ -149,8 +149,13 @@ class Context:
 
 
 # ----------------------------------------------------------------------------------------------- data order
-def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> list[list[int]]:
-    """This rank's batches of dataset indices for ``epoch``: a (seed, epoch) permutation, padded, dealt by rank."""
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1,
+                  min_batch: int = 1) -> list[list[int]]:
+    """This rank's batches of dataset indices for ``epoch``: a (seed, epoch) permutation, padded, dealt by rank.
+
+    A last batch smaller than ``min_batch`` (a recipe whose BatchNorm needs 2 clips) is topped up with the
+    rank's first clips of the epoch, so no clip is dropped (Sec. 5.3.5) and no batch is too small.
+    """
     import torch
 
     if n == 0:
@@ -160,7 +165,11 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0,
     per_rank = math.ceil(n / world)
     order += order[: per_rank * world - n]  # pad so every rank gets the same count
     mine = order[rank::world]
-    return [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
+    batches = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
+    short = min(min_batch, batch_size, len(mine)) - len(batches[-1])
+    if short > 0:
+        batches[-1] = batches[-1] + mine[:short]
+    return batches
 
 
 def iters_per_epoch(n: int, batch_size: int, world: int = 1) -> int:
@@ -356,6 +365,17 @@ def build_dataset(run_cfg: dict, videos: str | None, segments: str | None = None
                        seed=int(run_cfg.get("seed", 0) if seed is None else seed))
 
 
+def _channels_last(model) -> None:
+    """Channels-last weights: 4-D (conv2d) -> channels_last, 5-D (conv3d) -> channels_last_3d."""
+    import torch
+
+    for t in list(model.parameters()) + list(model.buffers()):
+        if t.dim() == 4:
+            t.data = t.data.contiguous(memory_format=torch.channels_last)
+        elif t.dim() == 5:
+            t.data = t.data.contiguous(memory_format=torch.channels_last_3d)
+
+
 def _broadcast(model, ctx: Context, buffers_only: bool) -> None:
     if ctx.world == 1:
         return
@@ -464,7 +484,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
     seed_all(seed)  # identical initial weights on every rank
     model = recipe_cls.build_model(run_cfg).to(ctx.device)
     if tcfg.channels_last and ctx.device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
+        _channels_last(model)
     _broadcast(model, ctx, buffers_only=False)
     recipe = recipe_cls(model, tcfg, ctx)
     seed_all(seed + ctx.rank)
@@ -497,7 +517,8 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
         while epoch < tcfg.epochs and step < total:
             if hasattr(dataset, "set_epoch"):
                 dataset.set_epoch(epoch)
-            batches = epoch_batches(len(dataset), tcfg.batch_size, seed, epoch, ctx.rank, ctx.world)[batch0:]
+            batches = epoch_batches(len(dataset), tcfg.batch_size, seed, epoch, ctx.rank, ctx.world,
+                                    getattr(recipe, "min_batch", 1))[batch0:]
             loader = DataLoader(dataset, batch_sampler=batches, num_workers=tcfg.num_workers,
                                 pin_memory=ctx.device.type == "cuda",
                                 generator=torch.Generator().manual_seed(seed * 7_919 + epoch))

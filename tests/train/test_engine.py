@@ -33,6 +33,9 @@ def test_epoch_batches_cover_each_index_once_and_split_by_rank():
     assert sorted(r0[0] + r1[0]) == sorted(train.epoch_batches(8, 4, seed=1, epoch=2)[0])
     assert train.epoch_batches(8, 4, seed=1, epoch=3) != train.epoch_batches(8, 4, seed=1, epoch=2)
     assert [len(b) for b in train.epoch_batches(10, 3, 0, 0)] == [3, 3, 3, 1]  # last batch kept
+    topped = train.epoch_batches(10, 3, 0, 0, min_batch=2)  # BatchNorm recipes: last batch of 1 topped up
+    assert [len(b) for b in topped] == [3, 3, 3, 2] and topped[-1][1] == topped[0][0]
+    assert sorted({i for b in topped for i in b}) == list(range(10))
 
 
 def test_training_writes_final_checkpoint_and_metrics(tmp_path):

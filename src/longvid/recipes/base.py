@@ -6,6 +6,8 @@ from __future__ import annotations
 class Recipe:
     """One model family's training step. Subclasses set ``self.optimizers`` (name -> optimiser)."""
 
+    min_batch = 1  # smallest batch the step accepts; the loop tops up a smaller last batch of an epoch
+
     def __init__(self, model, cfg, ctx):
         self.model, self.cfg, self.ctx = model, cfg, ctx
         self.optimizers: dict = {}

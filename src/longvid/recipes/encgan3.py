@@ -43,6 +43,8 @@ def model_config(run_cfg: dict):
 class EncGAN3Recipe(Recipe):
     """Alg. 1 step order with one Adam per part (Sec. 3.4.2)."""
 
+    min_batch = 2  # the encoder's fc BatchNorm needs 2 clips in training mode; the loop tops up a last batch of 1
+
     @classmethod
     def build_model(cls, run_cfg: dict):
         from longvid.models import build_model
