@@ -28,6 +28,7 @@ import contextlib
 import contextvars
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -130,9 +131,12 @@ class _SelfAttention3d(nn.Module):
 
     @staticmethod
     def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        """q, k: (N, L, Ck), v: (N, L, C) -> (N, L, C); row i = sum_j softmax_j(q_i · k_j) v_j."""
-        scores = torch.bmm(q, k.transpose(1, 2))  # (N, L, L)
-        return torch.bmm(scores.softmax(dim=-1), v)  # (N, L, C)
+        """q, k: (N, L, Ck), v: (N, L, C) -> (N, L, C); row i = sum_j softmax_j(q_i · k_j) v_j.
+
+        Unscaled dot products as in G³AN (SAGAN-style), computed by PyTorch's fused attention (`scale=1`) so that
+        the L×L matrix need not be stored on GPUs (L = 1024 pixels for SSA at 32×32).
+        """
+        return F.scaled_dot_product_attention(q, k, v, scale=1.0)  # (N, L, C)
 
 
 class TemporalSelfAttention(_SelfAttention3d):
