@@ -67,12 +67,12 @@ def render_person(height: int, width: int, n_frames: int, action: str, actor: in
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     base = np.array([(170, 170, 160), (120, 150, 110), (150, 140, 170), (100, 100, 110)][scene % 4], np.float32)
     background = base * (0.8 + 0.2 * yy[..., None] / height)
-    body = 0.55 * height * scale  # figure height in px
+    body = 0.48 * height * scale  # figure height in px (stays inside the Weizmann 20 px edge crop)
     thickness = thick * height / 120
     frames = np.empty((n_frames, height, width, 3), np.uint8)
     for i in range(n_frames):
         p = pose(action, i + phase)
-        hip = (0.7 * height + p["dy"] * body, width / 2 + p["dx"] * width)
+        hip = (0.62 * height + p["dy"] * body, width / 2 + p["dx"] * width)
         neck = (hip[0] - 0.45 * body * math.cos(p["lean"]), hip[1] + 0.45 * body * math.sin(p["lean"]))
         arm = 0.3 * body
         limbs = [(hip, neck),
