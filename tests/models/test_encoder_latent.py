@@ -74,6 +74,9 @@ def test_encoder_needs_two_clips_in_training_mode():
     with pytest.raises(ValueError, match="batch of at least 2"):
         enc(torch.zeros(1, 16, 3, 64, 64))
     assert enc.eval()(torch.zeros(1, 16, 3, 64, 64))[0].shape == (1, 6)
+    no_bn = Encoder(ModelConfig(encoder_fc_bn=False, **TINY))  # batch-1 training without BN in the fc sets
+    assert no_bn(torch.rand(1, 16, 3, 64, 64))[2].shape == (1, 10)
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in no_bn.modules())
 
 
 def test_kl_divergence_closed_form():

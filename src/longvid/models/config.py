@@ -32,6 +32,7 @@ class ModelConfig:
     leaky_slope: float = 0.2  # LeakyReLU slope of D (not stated; G³AN)
     e_ch: int = 8  # encoder conv base width: e_ch * (1, 1, 2, 2, 4, 4[, 8, 8])
     e_fc: int = 160  # encoder fc width (embedding and hidden fc sets)
+    encoder_fc_bn: bool = True  # BatchNorm in the encoder's fc sets (Sec. 3.4.2); false allows batch-1 training
     use_encoder: bool = True  # False = G³AN (no Encoder, noise path only)
     use_content_stream: bool = True  # spatial / content stream G_S (G_C in Table 3.4)
     use_temporal_stream: bool = True  # temporal / motion stream G_T

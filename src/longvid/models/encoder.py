@@ -13,7 +13,9 @@
 
 Not in the thesis (choices recorded in docs/architecture.md): conv widths `e_ch * (1, 1, 2, 2, 4, 4, [8, 8])`,
 3×3 convs with padding 1; the content stream downsamples with stride 2 in the second conv of each pair (so both
-streams reach 8×8 before the fc sets); fc width `e_fc`; the two-layer heads are fc → ReLU → fc.
+streams reach 8×8 before the fc sets); fc width `e_fc`; the two-layer heads are fc → ReLU → fc. BatchNorm in an fc set needs >= 2 clips per training
+batch; `encoder_fc_bn: false` drops it from the fc sets so that batch-size-1 training (Table 3.7's 128×128 runs)
+is possible (the thesis does not say how its batch-1 runs normalised the fc sets).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def conv_set(c_in: int, c_out: int, stride: int = 1) -> list[nn.Module]:
     return [init_conv_(nn.Conv2d(c_in, c_out, 3, stride, 1)), init_bn_(nn.BatchNorm2d(c_out)), nn.ReLU(inplace=True)]
 
 
-def fc_set(c_in: int, c_out: int) -> list[nn.Module]:
-    """Encoder fc layer set: linear → BatchNorm1d → ReLU."""
-    return [nn.Linear(c_in, c_out), init_bn_(nn.BatchNorm1d(c_out)), nn.ReLU(inplace=True)]
+def fc_set(c_in: int, c_out: int, bn: bool = True) -> list[nn.Module]:
+    """Encoder fc layer set: linear → BatchNorm1d → ReLU (`bn=False`: linear → ReLU)."""
+    norm = [init_bn_(nn.BatchNorm1d(c_out))] if bn else []
+    return [nn.Linear(c_in, c_out), *norm, nn.ReLU(inplace=True)]
 
 
 def conv_trunk(cfg, pooled: bool) -> nn.Sequential:
@@ -47,9 +50,9 @@ def conv_trunk(cfg, pooled: bool) -> nn.Sequential:
         if pooled:
             layers.append(nn.MaxPool2d(2))
         c_in = c_out
-    layers += [nn.Flatten()] + fc_set(c_in * 8 * 8, cfg.e_fc)
+    layers += [nn.Flatten()] + fc_set(c_in * 8 * 8, cfg.e_fc, cfg.encoder_fc_bn)
     for _ in range(stages - 3):  # 128×128: one more fc set
-        layers += fc_set(cfg.e_fc, cfg.e_fc)
+        layers += fc_set(cfg.e_fc, cfg.e_fc, cfg.encoder_fc_bn)
     return nn.Sequential(*layers)
 
 
@@ -86,8 +89,9 @@ class MotionEncoder(nn.Module):
         self.n_maps = cfg.frames - 1
         n_pairs, n_odd = pair_groups(self.n_maps)
         self.moenc = conv_trunk(cfg, pooled=True)
-        self.pair = nn.Sequential(*fc_set(2 * e, e))  # one fc set shared by every pair of embeddings
-        self.mofc = nn.Sequential(*fc_set((n_pairs + n_odd) * e, e), *fc_set(e, e))
+        bn = cfg.encoder_fc_bn
+        self.pair = nn.Sequential(*fc_set(2 * e, e, bn))  # one fc set shared by every pair of embeddings
+        self.mofc = nn.Sequential(*fc_set((n_pairs + n_odd) * e, e, bn), *fc_set(e, e, bn))
         self.mu = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, cfg.dim_zm))
         self.logvar = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, cfg.dim_zm))
 
@@ -111,14 +115,16 @@ class Encoder(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.content_index = cfg.content_index
+        self.fc_bn = cfg.encoder_fc_bn
         self.content = ContentEncoder(cfg)
         self.motion = MotionEncoder(cfg)
 
     def forward(self, video: torch.Tensor, content_index: int | None = None):
         """`content_index` overrides cfg.content_index (0 = x_0 for EncGAN3, r = 8 = x_r for R2)."""
-        if self.training and video.shape[0] < 2:
+        if self.training and self.fc_bn and video.shape[0] < 2:
             raise ValueError("the Encoder's fc layer sets use BatchNorm (Sec. 3.4.2), which needs a batch of at "
-                             "least 2 clips in training mode; raise train.batch_size (or call model.eval())")
+                             "least 2 clips in training mode; raise train.batch_size or set "
+                             "model.encoder_fc_bn: false (fc sets without BatchNorm) for batch-size-1 training")
         idx = self.content_index if content_index is None else content_index
         mu_c, logvar_c = self.content(video[:, idx])  # (B, Zc) each
         mu_m, logvar_m = self.motion(difference_maps(video))  # (B, Zm) each
