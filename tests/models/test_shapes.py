@@ -128,7 +128,9 @@ def test_gradients_reach_every_trainable_part():
     video = torch.rand(2, 16, 3, 64, 64) * 2 - 1
     mu_c, logvar_c, mu_m, logvar_m = model.encode(video)
     fake = model.generator(model.reparameterize(mu_c, logvar_c), model.reparameterize(mu_m, logvar_m))
+    noise = model.generator(*model.sample_latents(2))  # a second pass through the same SN layers
     loss = model.video_discriminator(fake).sum() + model.image_discriminator(fake[:, 0]).sum()
+    loss = loss + model.video_discriminator(noise).sum() + model.video_discriminator(video).sum()
     loss.backward()
     for name, params in model.param_groups().items():
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in params), name
