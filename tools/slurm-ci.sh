@@ -12,7 +12,8 @@
 #   down      cancel jobs, stop the daemons whose PIDs `up` recorded in DIR/pids, unlink /etc/slurm
 #   status    sinfo + squeue + the recorded daemons
 #
-# DIR defaults to /tmp/slurm-ci.  The facts this relies on (tested on Debian 12, Slurm 22.05):
+# DIR defaults to /tmp/slurm-ci.  The node advertises $SLURM_CI_CPUS CPUs (16) and $SLURM_CI_MEM_MB MB (65536)
+# whatever the hardware has, so that rules keep their real resource requests in CI.  The facts this relies on (tested on Debian 12, Slurm 22.05):
 # /etc/slurm/slurm.conf must be the real path (the slurm-jobstep executor drops $SLURM_CONF before
 # `srun`); `DefMemPerCPU` keeps a job without --mem from taking the whole node; `File=/dev/null`
 # keeps the node from going INVAL; `MinJobAge` keeps finished jobs visible to squeue.
@@ -20,6 +21,9 @@ set -euo pipefail
 
 D=$(realpath -m "${2:-/tmp/slurm-ci}")
 HOST=$(hostname -s)
+CPUS=${SLURM_CI_CPUS:-16}        # what the fake node advertises (see write_confs)
+MEM_MB=${SLURM_CI_MEM_MB:-65536}
+[[ $CPUS =~ ^[1-9][0-9]*$ && $MEM_MB =~ ^[1-9][0-9]*$ ]] || { echo "SLURM_CI_CPUS/SLURM_CI_MEM_MB must be positive integers" >&2; exit 2; }
 CONFS="slurm.conf gres.conf slurmdbd.conf"
 SOCK=/run/mysqld/mysqld.sock
 MARK="written by tools/slurm-ci.sh"
@@ -73,9 +77,9 @@ install() {
 }
 
 write_confs() {
-  local node
-  node=$(slurmd -C | head -1)   # NodeName=<host> CPUs=.. RealMemory=.. as detected
-  [[ $node == NodeName=* ]] || die "slurmd -C gave no node line: $node"
+  # The node advertises CPUS x MEM_MB (config_overrides: not the hardware's), so the rules' real requests
+  # (e.g. cpus_per_task=8, mem_mb=32000) are schedulable in CI; nothing enforces them (no cgroups).
+  local node="NodeName=$HOST CPUs=$CPUS Boards=1 SocketsPerBoard=1 CoresPerSocket=$CPUS ThreadsPerCore=1 RealMemory=$MEM_MB"
   cat > "$D/slurm.conf" <<EOF
 # $MARK: single-node CI cluster, removed by 'down'
 ClusterName=ci
@@ -87,6 +91,7 @@ SlurmctldPidFile=$D/slurmctld.pid
 SlurmdPidFile=$D/slurmd.pid
 SlurmctldLogFile=$D/slurmctld.log
 SlurmdLogFile=$D/slurmd.log
+SlurmdParameters=config_overrides
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
