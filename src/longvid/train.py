@@ -501,6 +501,9 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
         else:  # a different world size cannot continue the same random streams
             log(f"[train] {resume}: saved with world size {ckpt.get('world_size')}, now {ctx.world}; reseeding")
             seed_all(seed + ctx.rank + 7919 * step)
+        changed = sorted(k for k in set(run_cfg) | set(ckpt["config"]) if run_cfg.get(k) != ckpt["config"].get(k))
+        if changed:
+            log(f"[train] warning: {source} differs from {resume}'s config in {changed}; continuing with {source}")
         log(f"[train] resumed from {resume} (epoch {epoch}, step {step})")
         del ckpt
     metrics_log = MetricsLog(metrics if ctx.is_main else None, step if resume is not None else None)
