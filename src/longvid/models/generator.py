@@ -8,8 +8,8 @@ block"); an output conv3d (1×3×3) + tanh maps the video stream to RGB.
 
 Block count (PROTOCOL §8.2, Sec. 3.4.2 says both "four" and "five" at 64×64): 64×64 uses **five** G³ blocks
 (Fig. 3.1 / G³AN: 4×4 → 64×64 needs four spatial doublings after the first block) with F-SA after the fourth;
-128×128 adds one block at the end (`G³_5` of Sec. 5.2.1 counted from 0 after the first projection block). The
-Table 5.3 parameter count selects this reading — see docs/architecture.md.
+128×128 adds one block at the end (Sec. 5.2.1's `G³_5` = the sixth block when blocks are numbered from `G³_0`).
+Table 5.3's generator count (90.37 M) is met exactly by this reading — see docs/architecture.md.
 
 Forced longer generation (Fig. 3.13, Sec. 3.5.1): the temporal size of the motion latent is enlarged. With the G³AN
 temporal schedule a motion code of `n` steps gives `4(n + 3)` frames (`n = 1` → 16); `motion_steps(frames)` gives
