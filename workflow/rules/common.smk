@@ -1,7 +1,13 @@
 # Config validation and input functions; no rules here.
 import json
+import os
+import sys
 
 from longvid import config as lvconfig
+
+# Rules call `python -m longvid`: make that the interpreter running Snakemake (its venv) unless a rule's conda
+# environment (`--sdm conda`) puts its own first.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 CFG = lvconfig.validate(
     dict(config), source="config (config.yaml + --configfile overrides)"
@@ -221,6 +227,16 @@ def get_dataset_stats_inputs(wildcards):
 
 def get_download_source(wildcards):
     return CFG["datasets"][wildcards.dataset]["source"]
+
+
+def get_dataset_options(wildcards):
+    """Options shared by download and preprocess: the seed, and the Taichi subset of Table 4.1."""
+    subset = CFG["datasets"][wildcards.dataset].get("subset")
+    opts = f"--seed {CFG['seed']}"
+    if subset:
+        opts += f" --taichi-subjects {subset['subjects']} --taichi-min-frames {subset['min_frames']}"
+        opts += f" --taichi-max-frames {subset['max_frames']}"
+    return opts
 
 
 def get_classifier_params(wildcards):

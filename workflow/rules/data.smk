@@ -14,8 +14,9 @@ rule download_dataset:
         cpus_per_task=1,
     params:
         source=get_download_source,
+        options=get_dataset_options,
     shell:
-        "python -m longvid download --dataset {wildcards.dataset} --source {params.source}"
+        "python -m longvid download --dataset {wildcards.dataset} --source {params.source} {params.options}"
         " --out resources/downloads/{wildcards.dataset} > {log} 2>&1"
 
 
@@ -24,6 +25,8 @@ rule preprocess_videos:
         "resources/downloads/{dataset}/manifest.json",
     output:
         videos="resources/videos/{dataset}/{res}/videos.csv",
+    params:
+        options=get_dataset_options,
     log:
         "results/logs/preprocess_videos/{dataset}_{res}.log",
     benchmark:
@@ -36,7 +39,7 @@ rule preprocess_videos:
         cpus_per_task=4,
     shell:
         "python -m longvid preprocess --dataset {wildcards.dataset} --downloads resources/downloads/{wildcards.dataset}"
-        " --resolution {wildcards.res} --out resources/videos/{wildcards.dataset}/{wildcards.res} > {log} 2>&1"
+        " --resolution {wildcards.res} {params.options} --out resources/videos/{wildcards.dataset}/{wildcards.res} > {log} 2>&1"
 
 
 rule segment_videos:
@@ -71,5 +74,5 @@ rule dataset_stats:
         runtime=30,
         cpus_per_task=1,
     shell:
-        "python -m longvid data-stats --dataset {wildcards.dataset} --videos {input.videos}"
+        "python -m longvid data-stats --dataset {wildcards.dataset} --videos $(dirname {input.videos})"
         " --segments {input.seg16} {input.seg24} --out {output} > {log} 2>&1"

@@ -107,7 +107,7 @@ def pivot(result: TableResult) -> pd.DataFrame:
         else:
             text = f"{_fmt(r['reproduced'])} / {_fmt(r['thesis'])}"
             if r["difference"] is not None:
-                text += f" ({r['difference']:+.3g})"
+                text += f" ({'+' if r['difference'] >= 0 else '-'}{_fmt(abs(r['difference']))})"
         cells.setdefault(r["row"], {})[r["column"]] = text
     order_cols = list(dict.fromkeys(r["column"] for r in result.rows))
     frame = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=order_cols).fillna("")
