@@ -7,7 +7,9 @@ from longvid import config as lvconfig
 
 # Rules call `python -m longvid`: make that the interpreter running Snakemake (its venv) unless a rule's conda
 # environment (`--sdm conda`) puts its own first.
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+os.environ["PATH"] = (
+    os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+)
 
 CFG = lvconfig.validate(
     dict(config), source="config (config.yaml + --configfile overrides)"

@@ -25,8 +25,6 @@ rule preprocess_videos:
         "resources/downloads/{dataset}/manifest.json",
     output:
         videos="resources/videos/{dataset}/{res}/videos.csv",
-    params:
-        options=get_dataset_options,
     log:
         "results/logs/preprocess_videos/{dataset}_{res}.log",
     benchmark:
@@ -37,6 +35,8 @@ rule preprocess_videos:
         mem_mb=8000,
         runtime=12 * 60,
         cpus_per_task=4,
+    params:
+        options=get_dataset_options,
     shell:
         "python -m longvid preprocess --dataset {wildcards.dataset} --downloads resources/downloads/{wildcards.dataset}"
         " --resolution {wildcards.res} {params.options} --out resources/videos/{wildcards.dataset}/{wildcards.res} > {log} 2>&1"
