@@ -82,11 +82,11 @@ def _dry_run(tmp_path: Path, *profiles: str) -> str:
 
 
 @pytest.mark.skipif(not SNAKEMAKE.exists(), reason="snakemake is not installed beside this python")
-def test_snakemake_uses_the_profiles(tmp_path):
-    user = _dry_run(tmp_path, "slurm")
-    assert re.search(r"slurm_partition=SITE_GPU_PARTITION\b.*gpu=1", user), user
-    layered = _dry_run(tmp_path, "slurm", "profiles/slurm-ci")
-    assert re.search(r"slurm_partition=debug, slurm_account=ci\b", layered), layered
+def test_snakemake_accepts_the_layered_profiles(tmp_path):
+    """One snakemake start (~2-10 s): every key of both profiles is a valid option; the CI values win."""
+    out = _dry_run(tmp_path, "slurm", "profiles/slurm-ci")
+    assert "Using profiles slurm and profiles/slurm-ci" in out, out
+    assert re.search(r"slurm_partition=debug, slurm_account=ci\b.*gpu=1", out), out
 
 
 @pytest.mark.parametrize("script", ["tools/slurm-ci.sh", "tools/ci-slurm-slice.sh"])
