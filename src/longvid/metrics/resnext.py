@@ -83,7 +83,10 @@ def load_resnext101(weights: Path | str, device: str | torch.device = "cpu") -> 
     state = blob.get("state_dict", blob) if isinstance(blob, dict) else blob
     state = {k.removeprefix("module."): v for k, v in state.items()}
     model = ResNeXt101()
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shape mismatches
+        raise ValueError(f"{path}: not a Kinetics ResNeXt-101 checkpoint ({str(err).splitlines()[0]})") from err
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
         raise ValueError(f"{path}: not a Kinetics ResNeXt-101 checkpoint (missing {missing[:3]}, unexpected {unexpected[:3]})")
