@@ -49,8 +49,11 @@ def list_members(archive: str | os.PathLike) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _handle(archive: Path, mtime: float):
-    """An open ZipFile/TarFile, cached so that reading many members parses the directory once."""
+def _handle(archive: Path, mtime: float, pid: int):
+    """An open ZipFile/TarFile, cached so that reading many members parses the directory once.
+
+    Keyed by process id: forked workers must not share a file offset with their parent.
+    """
     if zipfile.is_zipfile(archive):
         return zipfile.ZipFile(archive)
     return tarfile.open(archive)
@@ -60,7 +63,7 @@ def read_member(archive: str | os.PathLike, name: str) -> bytes:
     """Bytes of one member (CRC-checked for zip); a missing or damaged member raises :class:`ArchiveError`."""
     archive = Path(archive)
     try:
-        handle = _handle(archive.resolve(), archive.stat().st_mtime)
+        handle = _handle(archive.resolve(), archive.stat().st_mtime, os.getpid())
         if isinstance(handle, zipfile.ZipFile):
             return handle.read(name)
         member = handle.extractfile(name)
