@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from longvid.data import archive, kth, sky, taichi, ucf101, uva, weizmann
+from longvid.data import archive, kth, taichi, ucf101, uva, weizmann
 from longvid.data.store import read_csv, read_manifest
 
 
