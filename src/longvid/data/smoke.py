@@ -96,8 +96,8 @@ def ucf101(out: Path, rng: np.random.Generator) -> list[str]:
         for g, group in enumerate((1, 8)):
             for clip in (1, 2):
                 name = f"v_{cls}_g{group:02d}_c{clip:02d}.avi"
-                frames = render.render_person(120, 160, int(rng.integers(32, 41)), cls, g + 2 * clip, c,
-                                              rng.uniform(0, 16))
+                look = (2 * c + g) % len(render.ACTOR_LOOKS)  # the clips of a group share its actor and scene
+                frames = render.render_person(120, 160, int(rng.integers(32, 41)), cls, look, g, rng.uniform(0, 16))
                 write_video(out / "UCF-101" / cls / name, frames)
                 for s in (1, 2, 3):  # official rule: groups 1-7 / 8-14 / 15-21 are the test groups of split 1/2/3
                     test = (s - 1) * 7 < group <= s * 7
