@@ -79,3 +79,11 @@ def test_sample_folder_reading(tmp_path):
 def test_missing_manifest_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="videos.csv"):
         features.choose_real_clips(tmp_path, features.RealClipSpec())
+
+
+def test_real_feature_files_for_the_workflow():
+    from longvid.metrics.evaluate import real_feature_files
+
+    files = real_feature_files(["fvd_ratio", "vfid", "fvd_along_16f", "vis_actor"], "sky", 128)
+    assert files == ["resources/features/i3d/sky/128/16f.npz", "resources/features/i3d/sky/128/128f.npz",
+                     "resources/features/i3d_pool/sky/128/16f.npz"]

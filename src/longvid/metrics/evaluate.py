@@ -56,6 +56,13 @@ def needed_features(metrics: list[str], cfg: EvalConfig) -> set[tuple[str, int]]
     return need
 
 
+def real_feature_files(metrics: list[str], dataset: str, res, fvd_detector: str = "i3d",
+                       fid_detector: str = "i3d_pool", root: str = "resources/features") -> list[str]:
+    """The cache files ``evaluate`` needs for ``metrics`` (for the workflow's input functions)."""
+    cfg = EvalConfig(fvd_detector=fvd_detector, fid_detector=fid_detector)
+    return [f"{root}/{det}/{dataset}/{res}/{length}f.npz" for det, length in sorted(needed_features(metrics, cfg))]
+
+
 def index_real_features(paths: list[Path]) -> dict[tuple[str, int], tuple[np.ndarray, dict]]:
     index = {}
     for path in paths:
