@@ -26,7 +26,8 @@ def test_smoke_pipeline_taichi(tmp_path):
                  str(seg / "16f.csv")]) == 0
     assert main(["segment", "--videos", str(videos), "--length", "24", "--out", str(seg / "24f.csv")]) == 0
     assert main(["data-stats", "--dataset", "taichi", "--videos", str(videos), "--segments", str(seg / "16f.csv"),
-                 str(seg / "24f.csv"), "--out", str(tmp_path / "stats.json")]) == 0
+                 str(seg / "24f.csv"), "--taichi-metadata", str(dl / "taichi-metadata.csv"),
+                 "--out", str(tmp_path / "stats.json")]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
     # selected clips: A 300/150/210, B 160/380, C 200/120 frames (see test_datasets)
     assert stats["videos"] == 7 and stats["frame_range"] == [120, 380] and stats["subjects"] == 3
@@ -36,6 +37,11 @@ def test_smoke_pipeline_taichi(tmp_path):
     assert stats["segments"][1]["stride"] == 24
     assert sum(r["videos"] for r in stats["subjects_table"]) == 7
     assert sum(r["segments"] for r in stats["subjects_table"]) == stats["segments"][0]["segments"]
+    full = stats["full_dataset"]  # every metadata row, downloaded or not: 10 clips, one in the test partition
+    assert (full["videos"], full["videos_train"], full["videos_test"], full["subjects"]) == (10, 9, 1, 4)
+    train = [300, 150, 210, 160, 380, 200, 120, 80, 300]
+    assert full["segments_16f"]["train"] == sum((n - 16) // 8 + 1 for n in train)
+    assert full["segments_16f"]["test"] == (95 - 16) // 8 + 1
 
 
 def test_licence_gated_download_explains(tmp_path, capsys):

@@ -66,6 +66,8 @@ def register(sub) -> None:
     p.add_argument("--dataset", required=True, choices=DATASET_CHOICES, help="dataset key")
     p.add_argument("--videos", type=Path, required=True, help="video store folder")
     p.add_argument("--segments", type=Path, nargs="*", default=[], help="clip index CSVs to count")
+    p.add_argument("--taichi-metadata", type=Path, default=None,
+                   help="taichi only: taichi-metadata.csv, adds the full Tai-Chi-HD row of Table 4.4 (no videos needed)")
     p.add_argument("--out", type=Path, required=True, help="output JSON")
     p.set_defaults(func=cmd_data_stats)
 
@@ -138,6 +140,10 @@ def cmd_data_stats(args) -> int:
     from longvid.io import atomic_write_bytes
 
     stats = dataset_stats(args.dataset, args.videos, args.segments)
+    if args.taichi_metadata is not None:
+        from longvid.data.taichi import metadata_stats
+
+        stats["full_dataset"] = metadata_stats(args.taichi_metadata)
     atomic_write_bytes(args.out, (json.dumps(stats, indent=2) + "\n").encode())
     print(f"{args.dataset}: statistics written to {args.out}")
     return 0

@@ -168,3 +168,19 @@ def download_remote(out: Path, subjects: int = 0, min_frames: int = 100, max_fra
                                 f"{YOUTUBE.format(missing[0])}. Fetch each URL in {listing} by hand (yt-dlp on a "
                                 f"machine with access) and save it at the path beside it, then rerun")
     return [METADATA] + [f"youtube/{v}.mp4" for v in ids if v not in missing]
+
+
+def metadata_stats(path: str | Path, windows: tuple[tuple[int, int], ...] = ((16, 8), (24, 24))) -> dict:
+    """Table 4.4's full Tai-Chi-HD row from the metadata alone: clips per partition and fixed-window counts."""
+    from longvid.data.sampling import window_starts
+
+    clips = read_metadata(path)
+    out = {"videos": len(clips), "subjects": len({c.video_id for c in clips})}
+    for part in ("train", "test"):
+        out[f"videos_{part}"] = sum(c.partition == part for c in clips)
+    for length, stride in windows:
+        counts = {p: sum(len(window_starts(c.end - c.start, length, stride)) for c in clips if c.partition == p)
+                  for p in ("train", "test")}
+        out[f"segments_{length}f"] = {"stride": stride, "train": counts["train"], "test": counts["test"],
+                                      "total": counts["train"] + counts["test"]}
+    return out
