@@ -90,3 +90,15 @@ def test_unreachable_and_missing_sources_name_url_and_manual_step(server, tmp_pa
         download(server + "/nothing.bin", tmp_path / "nothing.bin", lock=None)
     with pytest.raises(DownloadError, match=r"http://127.0.0.1:9/x.zip: host cannot be reached.*by hand"):
         download("http://127.0.0.1:9/x.zip", tmp_path / "x.zip", lock=None, timeout=5)
+
+
+def test_package_lock_file_is_well_formed():
+    import re
+
+    from longvid.data.download import LOCK_FILE
+    from longvid.data.taichi import METADATA_URL
+
+    entries = read_lock(LOCK_FILE)
+    assert METADATA_URL in entries  # pinned from the repository at commit ac40aac (file unchanged since 2019)
+    for url, entry in entries.items():
+        assert url.startswith("https://") and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) and entry["size"] > 0
