@@ -115,8 +115,10 @@ def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: in
     return {"peak_mem_mb": round(_peak(torch, dev), 1), "seconds": sec, "status": status, "clip_frames": clip}
 
 
-def sample_trial(length: int, res: int, quick: bool, device: str, threads: int) -> dict:
-    """Alg. 7 generating one `length`-frame video in this process: peak memory and seconds."""
+def sample_trial(length: int, res: int, quick: bool, device: str, threads: int, overrides: dict | None = None) -> dict:
+    """Alg. 7 generating one `length`-frame video in this process: peak memory and seconds.
+
+    `overrides`: extra ModelConfig fields (tests switch F-SA off to keep the CPU time small)."""
     import time
 
     import torch
@@ -126,7 +128,7 @@ def sample_trial(length: int, res: int, quick: bool, device: str, threads: int) 
 
     torch.set_num_threads(threads)
     dev = torch.device(device)
-    run = {"model": model_block("recall", res, quick)}
+    run = {"model": model_block("recall", res, quick) | (overrides or {})}
     with tempfile.TemporaryDirectory() as tmp:
         write_video(Path(tmp) / "real" / "v.npy", frames_needed(window_plan(length), 16), res)
         torch.manual_seed(0)
