@@ -35,7 +35,7 @@ def smoke_store(smoke_world, tmp_path_factory):
         key = (dataset, res)
         if key not in done:
             module = dataset_module(dataset)
-            options = {"subjects": 3} if dataset == "taichi" else {}
+            options = {"subjects": 4} if dataset == "taichi" else {}
             sources, rejected = module.sources(smoke_world(dataset), seed=0, **options)
             done[key] = root / f"{dataset}_{res}"
             preprocess(sources, done[key], res, getattr(module, "MIN_FRAMES", 16), rejected, log=lambda m: None)

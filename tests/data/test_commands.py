@@ -21,7 +21,7 @@ def test_smoke_pipeline_taichi(tmp_path):
     dl, videos, seg = tmp_path / "dl", tmp_path / "videos", tmp_path / "seg"
     assert main(["download", "--dataset", "taichi", "--source", "smoke", "--out", str(dl)]) == 0
     assert main(["preprocess", "--dataset", "taichi", "--downloads", str(dl), "--resolution", "32", "--out",
-                 str(videos), "--taichi-subjects", "3"]) == 0
+                 str(videos)]) == 0
     assert main(["segment", "--videos", str(videos), "--length", "16", "--stride", "8", "--out",
                  str(seg / "16f.csv")]) == 0
     assert main(["segment", "--videos", str(videos), "--length", "24", "--out", str(seg / "24f.csv")]) == 0
@@ -30,16 +30,17 @@ def test_smoke_pipeline_taichi(tmp_path):
                  "--out", str(tmp_path / "stats.json")]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
     # selected clips: A 300/150/210, B 160/380, C 200/120 frames (see test_datasets)
-    assert stats["videos"] == 7 and stats["frame_range"] == [120, 380] and stats["subjects"] == 3
-    lengths = [300, 150, 210, 160, 380, 200, 120]
+    assert stats["videos"] == 9 and stats["frame_range"] == [120, 380] and stats["subjects"] == 4
+    assert (stats["videos_train"], stats["videos_test"]) == (5, 4)  # the latest clip of each subject is test
+    lengths = [300, 150, 210, 160, 380, 200, 120, 180, 220]
     assert stats["segments"][0]["segments"] == sum((n - 16) // 8 + 1 for n in lengths)
     assert stats["segments"][1]["segments"] == sum(n // 24 for n in lengths)  # default 24f stride: 24
     assert stats["segments"][1]["stride"] == 24
-    assert sum(r["videos"] for r in stats["subjects_table"]) == 7
+    assert sum(r["videos"] for r in stats["subjects_table"]) == 9
     assert sum(r["segments"] for r in stats["subjects_table"]) == stats["segments"][0]["segments"]
-    full = stats["full_dataset"]  # every metadata row, downloaded or not: 10 clips, one in the test partition
-    assert (full["videos"], full["videos_train"], full["videos_test"], full["subjects"]) == (10, 9, 1, 4)
-    train = [300, 150, 210, 160, 380, 200, 120, 80, 300]
+    full = stats["full_dataset"]  # every metadata row, downloaded or not: 12 clips, one in the test partition
+    assert (full["videos"], full["videos_train"], full["videos_test"], full["subjects"]) == (12, 11, 1, 5)
+    train = [300, 150, 210, 160, 380, 200, 120, 80, 180, 220, 300]
     assert full["segments_16f"]["train"] == sum((n - 16) // 8 + 1 for n in train)
     assert full["segments_16f"]["test"] == (95 - 16) // 8 + 1
 

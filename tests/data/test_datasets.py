@@ -93,26 +93,30 @@ def test_uva_without_archive_explains_the_licence(tmp_path):
 def test_taichi_metadata_and_subset_rule(smoke_world):
     clips = taichi.read_metadata(smoke_world("taichi") / taichi.METADATA)
     assert clips[0] == taichi.Clip("smkTaiChi0A", 10, 310, (48, 8, 208, 168), 29.97, 256, 192, "train")
-    chosen = taichi.select_subset(clips, subjects=3, min_frames=100, max_frames=500, seed=0)
-    # C's 80-frame clip is too short, its test-partition clip is not in the training set, D has a single clip
+    chosen = taichi.select_subset(clips, subjects=4, min_frames=100, max_frames=500, seed=0)
+    # C's 80-frame clip is too short, its test-partition clip is not in the training set, E has a single clip
     assert sorted((c.video_id, c.start) for c, _, _ in chosen) == [
         ("smkTaiChi0A", 10), ("smkTaiChi0A", 320), ("smkTaiChi0A", 480), ("smkTaiChi0B", 0), ("smkTaiChi0B", 170),
-        ("smkTaiChi0C", 5), ("smkTaiChi0C", 210)]
+        ("smkTaiChi0C", 5), ("smkTaiChi0C", 210), ("smkTaiChi0D", 0), ("smkTaiChi0D", 190)]
     splits = {(c.video_id, c.start): s for c, _, s in chosen}  # latest ceil(n/3) clips of a subject are test
-    assert splits[("smkTaiChi0A", 480)] == "test" and splits[("smkTaiChi0A", 320)] == "train"
-    assert splits[("smkTaiChi0B", 170)] == "test" and splits[("smkTaiChi0B", 0)] == "train"
+    assert [k for k, s in sorted(splits.items()) if s == "test"] == [
+        ("smkTaiChi0A", 480), ("smkTaiChi0B", 170), ("smkTaiChi0C", 210), ("smkTaiChi0D", 190)]
     letters = {(c.video_id, l) for c, l, _ in chosen}
-    assert len(letters) == 3 and {l for _, l in letters} == {"A", "B", "C"}  # one letter per subject
-    assert chosen == taichi.select_subset(clips, 3, 100, 500, seed=0)  # deterministic
-    with pytest.raises(ValueError, match="only 3 subjects"):
-        taichi.select_subset(clips, subjects=4)
+    assert len(letters) == 4 and {l for _, l in letters} == {"A", "B", "C", "D"}  # one letter per subject
+    assert chosen == taichi.select_subset(clips, 4, 100, 500, seed=0)  # deterministic
+    two = taichi.select_subset(clips, subjects=2, seed=0)
+    assert len({c.video_id for c, _, _ in two}) == 2
+    pairs = {frozenset(c.video_id for c, _, _ in taichi.select_subset(clips, 2, seed=k)) for k in range(10)}
+    assert len(pairs) > 1  # the seed chooses the subjects
+    with pytest.raises(ValueError, match="only 4 subjects"):
+        taichi.select_subset(clips, subjects=5)
 
 
 def test_taichi_full_dataset_rejects_missing_youtube_video(smoke_world):
     sources, rejected = taichi.sources(smoke_world("taichi"), subjects=0)
-    assert len(sources) == 9
-    assert len(rejected) == 1 and "smkTaiChi0D" in rejected[0][0]
-    assert "youtube.com/watch?v=smkTaiChi0D" in rejected[0][1]
+    assert len(sources) == 11
+    assert len(rejected) == 1 and "smkTaiChi0E" in rejected[0][0]
+    assert "youtube.com/watch?v=smkTaiChi0E" in rejected[0][1]
     clip = by_id(sources)["smkTaiChi0B_000170_000550"]
     frames = list(clip.frames())
     assert len(frames) == 380 and frames[0].shape == (80, 80, 3)  # box 160 px at 256 wide -> 80 px at 128 wide

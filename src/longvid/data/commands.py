@@ -16,9 +16,8 @@ ARCHIVE = re.compile(r"\.(zip|tar|tgz|tar\.gz|tar\.bz2|rar)$")  # files a person
 
 def _taichi_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Taichi subset (Table 4.1; ignored for other datasets)")
-    group.add_argument("--taichi-subjects", type=int, default=0,
-                       help="number of subjects A, B, ... of the subset; 0 = the whole Tai-Chi-HD (default 0; "
-                            "the thesis subset is 4)")
+    group.add_argument("--taichi-subjects", type=int, default=4,
+                       help="subjects A, B, ... of the Taichi subset (default 4, Table 4.1); 0 = the whole Tai-Chi-HD")
     group.add_argument("--taichi-min-frames", type=int, default=100, help="shortest clip of the subset (100)")
     group.add_argument("--taichi-max-frames", type=int, default=500, help="longest clip of the subset (500)")
 

@@ -10,7 +10,7 @@ extracting ``UCF101.rar`` produces (plus the real split zip); the extraction ste
 Contents (actors × actions, frames): Weizmann 3 × 3 (+ lena's second walk take) 28-40 f at 180×144;
 KTH 3 persons × 3 actions × 2 scenarios, 40 f at 160×120 (+ ``00sequences.txt``); UCF101 3 classes × 2 groups ×
 2 clips, 32-40 f at 160×120 (native 320×240, halved to keep CI fast); UvA 3 subjects × 2 smile types, 40 jpg
-frames at 128×128; Tai-Chi 3 YouTube sources (96×128, 520-700 f) cut by a metadata CSV into 9 clips of 80-380 f,
+frames at 128×128; Tai-Chi 4 YouTube sources (96×128, 420-700 f) cut by a metadata CSV into 11 clips of 80-380 f,
 plus one clip whose source video is unavailable; Sky 6 clip folders (96×128) of 12-48 frames — two shorter than
 24 frames and one with a missing frame, to exercise both filters.
 """
@@ -124,6 +124,7 @@ TAICHI_SOURCES = (  # YouTube-like id, frames, [(start, end, partition)]
     ("smkTaiChi0A", 700, [(10, 310, "train"), (320, 470, "train"), (480, 690, "train")]),
     ("smkTaiChi0B", 560, [(0, 160, "train"), (170, 550, "train")]),
     ("smkTaiChi0C", 520, [(5, 205, "train"), (210, 330, "train"), (335, 415, "train"), (420, 515, "test")]),
+    ("smkTaiChi0D", 420, [(0, 180, "train"), (190, 410, "train")]),
 )
 
 
@@ -134,7 +135,7 @@ def taichi(out: Path, rng: np.random.Generator) -> list[str]:
         write_video(out / "youtube" / f"{vid}.mp4", frames, fps=29.97)
         for start, end, partition in clips:  # box around the figure, in 256×192 reference pixels (2× the file)
             rows.append(f"{vid},{start},{end},48-8-208-168,29.97,256,192,{partition}\n")
-    rows.append("smkTaiChi0D,0,300,48-8-208-168,29.97,256,192,train\n")  # source no longer on YouTube
+    rows.append("smkTaiChi0E,0,300,48-8-208-168,29.97,256,192,train\n")  # source no longer on YouTube
     atomic_write_bytes(out / "taichi-metadata.csv", "".join(rows).encode())
     return ["taichi-metadata.csv"] + [f"youtube/{v}.mp4" for v, _, _ in TAICHI_SOURCES]
 
