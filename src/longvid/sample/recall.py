@@ -208,8 +208,12 @@ def run_sampler(args: argparse.Namespace, name: str, sample_fn, min_frames_fn) -
 
     from longvid.sample.commands import load_model
 
+    if args.frames is None:
+        raise SystemExit(f"--sampler {name} generates long videos: pass --frames <length> (any length >= 1)")
     if args.count < 1 or args.batch_size < 1 or args.frames < 1:
         raise SystemExit("--count, --batch-size and --frames must be >= 1")
+    if args.videos is None:
+        raise SystemExit(f"--sampler {name} encodes a real video: pass --videos resources/videos/<ds>/<res>")
     dev = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda"
                        else "cpu")
     model, run_cfg, epoch = load_model(args.checkpoint, dev)
