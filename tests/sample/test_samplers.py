@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import write_checkpoint
+from samplekit import write_checkpoint
 from longvid.cli import main
 from longvid.sample.commands import load_model
 from longvid.sample.encgan3 import RealClips, SampleSpec, sample_videos

@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import tiny_run
+from trainkit import tiny_run
 from longvid import train
 from longvid.recipes.encgan3 import EncGAN3Recipe
 

@@ -8,7 +8,7 @@ import signal
 import torch
 import yaml
 
-from conftest import tiny_run
+from trainkit import tiny_run
 from longvid import train
 
 

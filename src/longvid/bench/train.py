@@ -6,7 +6,7 @@ the largest batch whose iteration fits, found by doubling and then bisection; a 
 CUDA out-of-memory error (on CUDA) or when its peak resident memory stays under ``--mem-limit-mb`` (on CPU, where
 nothing raises). Every trial runs in a fresh process so that peak memory is that trial's alone: on CUDA
 ``torch.cuda.max_memory_allocated``, on CPU the peak RSS (``resource.getrusage``, which includes the interpreter
-and torch, about 0.3-0.5 GB). Columns: machine, device, date, resolution, frames, batch_size, sec_per_iter,
+and torch, about 0.3-0.5 GB). Batch 1 uses ``encoder_fc_bn: false`` (BatchNorm cannot train on one clip). Columns: machine, device, date, resolution, frames, batch_size, sec_per_iter,
 peak_mem_mb, status (``ok``, ``oom``, ``over_limit`` or ``error: <message>``).
 """
 
@@ -58,7 +58,8 @@ def trial(res: int, frames: int, batch: int, steps: int, device: str, threads: i
     if threads:
         torch.set_num_threads(threads)
     dev = torch.device(device)
-    run = {"model": {"preset": f"encgan3_{res}", "frames": frames}}
+    # batch 1 trains only without BatchNorm in the encoder's fc sets (models: encoder_fc_bn), as Table 3.7's 128x128
+    run = {"model": {"preset": f"encgan3_{res}", "frames": frames} | ({"encoder_fc_bn": False} if batch == 1 else {})}
     try:
         torch.manual_seed(0)
         model = EncGAN3Recipe.build_model(run).to(dev)

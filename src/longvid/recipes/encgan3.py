@@ -43,7 +43,6 @@ def model_config(run_cfg: dict):
 class EncGAN3Recipe(Recipe):
     """Alg. 1 step order with one Adam per part (Sec. 3.4.2)."""
 
-    min_batch = 2  # the encoder's fc BatchNorm needs 2 clips in training mode; the loop tops up a last batch of 1
 
     @classmethod
     def build_model(cls, run_cfg: dict):
@@ -61,6 +60,8 @@ class EncGAN3Recipe(Recipe):
             raise ValueError(f"train.encoder_mode: {cfg.encoder_mode} needs the encoder; the model has none "
                              "(model.use_encoder: false) - set train.encoder_mode: none for G3AN")
         self.use_encoder = has_encoder
+        # the encoder's fc BatchNorm needs 2 clips in training mode: the loop tops up a last batch of 1
+        self.min_batch = 2 if has_encoder and getattr(model.cfg, "encoder_fc_bn", True) else 1
         self.groups = model.param_groups()
         self.optimizers = {name: adam(params, cfg) for name, params in self.groups.items()}
 
