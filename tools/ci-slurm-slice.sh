@@ -93,8 +93,8 @@ fi
 if [ "$GPU_CHECK" = 1 ] && ! grep -q 'gres/gpu=' <<< "$JOBS"; then
   fail+=("no job was allocated a GPU (no gres/gpu in AllocTRES); GPU rules must declare resources gpu=1")
 fi
-for r in ${RULES//,/ }; do
-  grep -q "|rule_$r|" <<< "|$(tr '\n' '|' <<< "$JOBS")" || fail+=("rule $r did not run as a SLURM job")
+for r in ${RULES//,/ }; do  # the plugin's job comment: rule_<rule> or rule_<rule>_wildcards_<values>
+  cut -d '|' -f 2 <<< "$JOBS" | grep -Eq "^rule_${r}(_wildcards_.*)?$" || fail+=("rule $r did not run as a SLURM job")
 done
 
 echo "=== summary: cluster up ${t_up} s, snakemake ${t_run} s, $(grep -c . <<< "$JOBS") SLURM job(s) ==="
