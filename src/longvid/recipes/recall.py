@@ -123,7 +123,10 @@ def generate_clip(model, z_c, z_m, ref: int, r_enc: bool):
     from longvid.models.encoder import difference_maps
 
     video = model.generator(z_c, z_m)  # (B, T, C, H, W)
-    return rebuild_from_reference(video[:, ref], difference_maps(video), ref) if r_enc else video
+    if not r_enc:
+        return video
+    video = video.float()  # the running sums of Eq. 4.2-4.3 in float32, also under bf16 autocast
+    return rebuild_from_reference(video[:, ref], difference_maps(video), ref)
 
 
 def recall_model(run_cfg: dict):

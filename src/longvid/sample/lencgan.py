@@ -40,7 +40,7 @@ def sample_lencgan(model, run_cfg: dict, videos, indices: list[int], length: int
     with torch.no_grad():
         for start, keep in clip_plan(length, clip):
             real = window_batch([a for _, a in sources], start, clip, device)  # (B, clip, C, H, W)
-            z_c, z_m = codes(model, real, 0, gens, latent)
+            z_c, z_m = codes(model, real, None, gens, latent)  # None: the encoder's own content frame
             model.encoder.advance()  # prev_state <- this clip's state (Alg. 5 line 7)
             frames = to_uint8(model.generator(z_c, z_m)[:, :keep])  # (B, keep, H, W, 3)
             for sink, f in zip(sinks, frames):

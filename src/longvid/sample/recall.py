@@ -133,7 +133,7 @@ def window_batch(arrays: list, start: int, clip: int, device):
     return torch.stack([to_model(np.asarray(a[start : start + clip])) for a in arrays]).to(device)
 
 
-def codes(model, window, ref: int, gens: list, latent: str):
+def codes(model, window, ref: int | None, gens: list, latent: str):
     """(z_c, z_m) from Enc(window): posterior means, or samples with per-video generators (Alg. 7 line 12)."""
     import torch
 
