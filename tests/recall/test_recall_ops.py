@@ -65,3 +65,21 @@ def test_recall_config_errors():
     with pytest.raises(ValueError, match="unknown recall keys"):
         RecallConfig.from_run({"recall": {"los": "v4"}})
     assert RecallConfig(overlap=8).shift == 8 and RecallConfig().window == 24
+
+
+@pytest.mark.parametrize("loss", ["v1", "v2", "v3", "v4"])
+def test_reconstruction_terms_of_each_variant(loss):
+    """Hand-computed: image term at r plus the variant's video terms, each averaged over its clips."""
+    from longvid.recipes.recall import RecallRecipe
+
+    recipe = RecallRecipe.__new__(RecallRecipe)  # only _recon's inputs: the variant and the reference index
+    recipe.rcfg, recipe.ref = RecallConfig(loss=loss), 8
+    x1, x2 = torch.zeros(1, 16, 1, 1, 1), torch.zeros(1, 16, 1, 1, 1)
+    f1 = torch.zeros(1, 16, 1, 1, 1)
+    f1[:, 8] = 1.0  # error 1 on the reference frame of clip 1 only
+    f2 = torch.full((1, 16, 1, 1, 1), 0.5)  # error 0.5 everywhere in clip 2
+    f3 = stitch(f1, f2, 8)  # frames 0-7 of f1 (error 0), 8-15 of f2 (error 0.5)
+    image = (1.0 + 0.5) / 2
+    video = {"v1": (1 / 16 + 0.5 + 0.25) / 3, "v2": (1 / 16 + 0.5) / 2, "v3": 0.0, "v4": (1 / 16 + 0.5) / 2}[loss]
+    got = recipe._recon(x1, x2, f1, f2, f3)
+    assert got.item() == pytest.approx(image + video)
