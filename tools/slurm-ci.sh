@@ -12,14 +12,17 @@
 #   down      cancel jobs, stop the daemons whose PIDs `up` recorded in DIR/pids, unlink /etc/slurm
 #   status    sinfo + squeue + the recorded daemons
 #
-# DIR defaults to /tmp/slurm-ci.  The node advertises $SLURM_CI_CPUS CPUs (16) and $SLURM_CI_MEM_MB MB (65536)
-# whatever the hardware has, so that rules keep their real resource requests in CI.  The facts this relies on (tested on Debian 12, Slurm 22.05):
+# DIR defaults to /tmp/slurm-ci.  The node advertises $SLURM_CI_CPUS CPUs (16) and $SLURM_CI_MEM_MB MB
+# (65536) whatever the hardware has, so that rules keep their real resource requests in CI.  A failed
+# `up` stops what it started (logs stay); a later `up` first stops a cluster left in DIR.
+# The facts this relies on (tested on Debian 12, Slurm 22.05):
 # /etc/slurm/slurm.conf must be the real path (the slurm-jobstep executor drops $SLURM_CONF before
 # `srun`); `DefMemPerCPU` keeps a job without --mem from taking the whole node; `File=/dev/null`
 # keeps the node from going INVAL; `MinJobAge` keeps finished jobs visible to squeue.
 set -euo pipefail
 
 D=$(realpath -m "${2:-/tmp/slurm-ci}")
+[ "$D" != / ] || { echo "DIR must not be /" >&2; exit 2; }
 HOST=$(hostname -s)
 CPUS=${SLURM_CI_CPUS:-16}        # what the fake node advertises (see write_confs)
 MEM_MB=${SLURM_CI_MEM_MB:-65536}
@@ -175,6 +178,7 @@ up() {
   done
   rm -rf "$D/state" "$D/spool" "$D/mysql" "$D"/*.log "$D"/*.out
   mkdir -p "$D/state" "$D/spool"; : > "$D/pids"
+  trap 'rc=$?; [ $rc = 0 ] || { log "up failed: stopping what it started (logs stay in $D)"; down; }' EXIT
   write_confs
   link_confs
   start_munge
@@ -184,6 +188,7 @@ up() {
   wait_for 30 sh -c '[ "$(sinfo -h -N -o %T)" = idle ]' || {
     sinfo -N -l >&2 || true; check_alive; die "node not idle after 30 s; see $D/slurmctld.log $D/slurmd.log"; }
   check_alive
+  trap - EXIT
   sinfo -N -o '%N %T %c %m %G'
   log "up: logs in $D"
 }
