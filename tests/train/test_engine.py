@@ -106,3 +106,19 @@ def test_cli_help(capsys):
         main(["train", "--help"])
     assert exc.value.code == 0
     assert "--config" in capsys.readouterr().out
+
+
+def test_metric_hooks_delegate_to_longvid_metrics(monkeypatch):
+    import longvid.metrics.hooks as mh
+
+    made = []
+
+    def fake_make(metrics):
+        made.append(metrics)
+        return lambda model, run_cfg, epoch, device: {m: float(epoch) for m in metrics}
+
+    monkeypatch.setattr(mh, "make_eval_hook", fake_make)
+    hook = hooks.metric_hook(("vis", "vis_hy"))
+    assert hook(None, {}, 3, "cpu") == {"vis": 3.0, "vis_hy": 3.0}
+    assert hook(None, {}, 4, "cpu") == {"vis": 4.0, "vis_hy": 4.0} and made == [("vis", "vis_hy")]  # built once
+    assert {"recon_l1", "vfid", "fvd_16f", "vis"} <= set(hooks.EVAL_HOOKS)

@@ -4,8 +4,12 @@
 value}``; the loop appends the values to metrics.csv (``epoch, step, name, value``). ``run_config`` is the
 resolved run config plus ``runtime: {videos, segments, eval_batch}`` (paths given to ``longvid train``). Hooks run
 on rank 0 with the model in eval mode and must not consume the global random generators (the loop saves and
-restores them anyway so that hooks cannot change the training stream). Metric hooks (FVD every 10 epochs,
-video FID / IS every 100) are added here by name once ``longvid.metrics`` provides them.
+restores them anyway so that hooks cannot change the training stream).
+
+Metric hooks (``vfid``, ``fvd_16f``, ``vis``: video FID / IS every 100 epochs, FVD every 10; Fig. 3.2-3.3,
+5.8-5.13) wrap ``longvid.metrics.hooks.make_eval_hook`` with its defaults (64 clips from N(0, I); real features
+cached under resources/features; ``vis`` needs resources/classifiers/<dataset>_<res>_<label>.pt). The metrics
+module is imported on the first call, so training without these hooks never imports it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,23 @@ def recon_l1(model, run_cfg: dict, epoch: int, device) -> dict:
     return {f"recon_l1_{split}": (recon - video).abs().mean().item()}
 
 
+def metric_hook(metrics: tuple[str, ...]):
+    """A hook computing ``metrics`` with ``longvid.metrics.hooks.make_eval_hook`` (built once, on first use)."""
+    made: dict = {}
+
+    def hook(model, run_cfg: dict, epoch: int, device) -> dict:
+        if "fn" not in made:
+            from longvid.metrics.hooks import make_eval_hook
+
+            made["fn"] = make_eval_hook(metrics)
+        return made["fn"](model, run_cfg, epoch, device)
+
+    return hook
+
+
 EVAL_HOOKS = {
-    "recon_l1": recon_l1,
+    "recon_l1": recon_l1,  # mean L1 reconstruction of a fixed held-out batch (needs the encoder)
+    "vfid": metric_hook(("vfid",)),  # video FID of generated clips (Fig. 3.2)
+    "fvd_16f": metric_hook(("fvd_16f",)),  # FVD-16f (Fig. 5.8-5.13: every 10 epochs)
+    "vis": metric_hook(("vis", "vis_hy", "vis_hyx")),  # video IS and its entropies (Fig. 3.2-3.3)
 }
