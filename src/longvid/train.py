@@ -39,7 +39,7 @@ from pathlib import Path
 
 EXIT_INTERRUPTED = 75  # EX_TEMPFAIL: stopped by a signal after writing a resume checkpoint
 LOSS_VARIANTS = ("frames", "diffmaps_enc", "diffmaps")  # Eq. 3.1+3.4 / Eq. 3.9+3.4 / Eq. 3.9+3.10 (Table 3.6)
-ENCODER_MODES = ("train_test", "train_only", "none")  # Table 3.5 rows
+ENCODER_MODES = ("auto", "train_test", "train_only", "none")  # Table 3.5 rows; auto = follow model.use_encoder
 METRIC_COLUMNS = ("epoch", "step", "name", "value")
 
 
@@ -53,7 +53,7 @@ class TrainConfig:
     lr: float = 2e-4  # Adam learning rate of D, Enc and G (Sec. 3.4.2; Table 3.6 also 4e-5)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam (beta1, beta2) (Sec. 3.4.2)
     loss: str = "frames"  # one of LOSS_VARIANTS (Table 3.6)
-    encoder_mode: str = "train_test"  # one of ENCODER_MODES; "none" = G3AN (model without encoder)
+    encoder_mode: str = "auto"  # one of ENCODER_MODES; auto = train_test with an encoder, none (G3AN) without
     recon_weight: float = 1.0  # weight of the L1 reconstruction terms (printed weight 1)
     kl_weight: float = 1.0  # weight of each KL term of Eq. 3.1 (printed weight 1)
     adv_weight: float = 1.0  # weight of each adversarial term (printed weight 1)

@@ -52,10 +52,11 @@ def test_g3an_has_no_encoder_step_and_modes_must_match_the_model():
     run["model"]["use_encoder"] = False
     recipe, _ = _recipe(run, encoder_mode="none")
     assert set(recipe.step({"video": torch.rand(2, 16, 3, 64, 64)})) == {"d_image", "d_video", "g", "g_adv"}
+    assert _recipe(run)[0].use_encoder is False and _recipe(tiny_run())[0].use_encoder is True  # auto
     with pytest.raises(ValueError, match="use_encoder"):
         _recipe(tiny_run(), encoder_mode="none")
     with pytest.raises(ValueError, match="encoder_mode: none"):
-        _recipe(run)
+        _recipe(run, encoder_mode="train_test")
 
 
 class KillAtThree(EncGAN3Recipe):

@@ -14,7 +14,7 @@ One iteration on a batch x (B, T, C, H, W):
    gradient to the encoder, a fresh reparameterisation draw), G regenerates x_hat and x_tilde (same z_tilde as in
    step 1) and is scored by the updated D_V and D_I: four BCE terms (x_hat, x_tilde) x (D_V, D_I) + L1.
 All weights are 1 as printed (``train.recon_weight`` / ``kl_weight`` / ``adv_weight`` exist for studies).
-G3AN (``model.use_encoder: false``; ``train.encoder_mode: none``): step 2 is skipped, the fakes are x_tilde only
+G3AN (``model.use_encoder: false``; ``train.encoder_mode: auto`` or ``none``): step 2 is skipped, the fakes are x_tilde only
 and G's loss has no reconstruction term.
 """
 
@@ -53,10 +53,12 @@ class EncGAN3Recipe(Recipe):
     def __init__(self, model, cfg, ctx):
         super().__init__(model, cfg, ctx)
         has_encoder = getattr(model, "encoder", None) is not None
-        if cfg.encoder_mode == "none" and has_encoder:
+        if cfg.encoder_mode == "auto":
+            pass  # follow the model: EncGAN3 with an encoder, G3AN without
+        elif cfg.encoder_mode == "none" and has_encoder:
             raise ValueError("train.encoder_mode: none (G3AN) needs a model without encoder: set "
                              "model.use_encoder: false (or model.preset: g3an_64 / g3an_128)")
-        if cfg.encoder_mode != "none" and not has_encoder:
+        elif cfg.encoder_mode != "none" and not has_encoder:
             raise ValueError(f"train.encoder_mode: {cfg.encoder_mode} needs the encoder; the model has none "
                              "(model.use_encoder: false) - set train.encoder_mode: none for G3AN")
         self.use_encoder = has_encoder
