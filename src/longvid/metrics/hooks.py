@@ -7,7 +7,8 @@ The thesis tracks video FID and IS every 100 epochs (UCF101: 10) and FVD every 1
 global streams), converts them to uint8 and scores them in memory against the cached real features
 ``<features_root>/<detector>/<dataset>/<res>/<len>f.npz`` — extracted once from ``runtime.videos`` if absent.
 IS needs a trained classifier at ``classifier`` (a template with ``{dataset}``, ``{res}``, ``{label}``).
-Hook numbers use ``count`` generated clips (64 by default, not 2048): curves, not table values.
+Hook numbers use ``count`` generated clips (64 by default, not 2048; a run config's ``train.eval_count`` overrides
+it): curves, not table values.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64
 
         data = run_cfg["data"]
         ds, res = data["dataset"], data["resolution"]
-        clips = generate_uint8(model, count, seed, device)
+        n = int(run_cfg.get("train", {}).get("eval_count", count))  # a run may override the clip count
+        clips = generate_uint8(model, n, seed, device)
         values: dict = {}
         for name, det_name in (("vfid", fid_detector), ("fvd_16f", fvd_detector)):
             if name not in metrics:
