@@ -82,9 +82,18 @@ class Detector:
             raise ValueError("bf16 detector inference is only supported on CUDA devices")
         if cfg.resize not in RESIZE_MODES:
             raise ValueError(f"unknown resize mode {cfg.resize!r}; choose one of {RESIZE_MODES}")
-        self.model, self.size, self.output, self.dim, self.weights_sha256 = _build(cfg)
-        if cfg.bf16:
-            self.model = self.model.to(memory_format=torch.channels_last_3d)
+        self.size, self.output, self.dim, self.weights_sha256, self._load = _spec(cfg)
+        self._model = None  # loaded on first call: a cache hit never loads the network
+
+    @property
+    def model(self):
+        import torch
+
+        if self._model is None:
+            self._model = self._load()
+            if self.cfg.bf16:
+                self._model = self._model.to(memory_format=torch.channels_last_3d)
+        return self._model
 
     def protocol(self) -> dict:
         """Everything about the detector that shapes its features (goes into cache keys and metric JSONs)."""
@@ -124,18 +133,18 @@ class Detector:
         return np.concatenate(out) if out else np.zeros((0, self.dim))
 
 
-def _build(cfg: DetectorConfig):
-    """(model, input size, output name, dim, weights sha256) of a detector."""
+def _spec(cfg: DetectorConfig):
+    """(input size, output name, dim, weights sha256, loader) of a detector; checks the weights file exists."""
     from longvid.metrics import i3d, resnext
 
     if cfg.name in ("i3d", "i3d_pool"):
-        model = i3d.load_i3d(cfg.weights or i3d.DEFAULT_WEIGHTS, cfg.device)
         output, dim = ("logits", 400) if cfg.name == "i3d" else ("pool", 1024)
-        return model, 224, output, dim, i3d.I3D_CKPT_SHA256
+        return 224, output, dim, i3d.I3D_CKPT_SHA256, lambda: i3d.load_i3d(cfg.weights or i3d.DEFAULT_WEIGHTS, cfg.device)
     if cfg.name == "resnext101":
         path = Path(cfg.weights or "resources/weights/resnext-101-kinetics.pth")
-        model = resnext.load_resnext101(path, cfg.device)
-        return model, 112, "pool", 2048, i3d.sha256_file(path)
+        if not path.is_file():
+            resnext.load_resnext101(path)  # raises the error that names where the weights go
+        return 112, "pool", 2048, i3d.sha256_file(path), lambda: resnext.load_resnext101(path, cfg.device)
     raise ValueError(f"unknown detector {cfg.name!r}; choose one of {sorted(DETECTORS)}")
 
 
