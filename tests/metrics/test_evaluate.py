@@ -24,14 +24,16 @@ def test_evaluate_end_to_end(tmp_path, i3d_weights):
     samples = write_sample_folder(tmp_path, n=2, frames=20)
     w = ["--weights", str(i3d_weights), "--batch-size", "8"]
     f10 = tmp_path / "features" / "10f.npz"
-    assert main(["cache-real-features", "--videos", str(store), "--length", "10", "--count", "8", "--out", str(f10), *w]) == 0
+    assert main(["cache-real-features", "--videos", str(store), "--length", "10", "--count", "8",
+                 "--out", str(f10), *w]) == 0
     clf = tmp_path / "toy_action.pt"
     assert main(["train-classifier", "--videos", str(store), "--label", "action", "--epochs", "1", "--width", "4",
                  "--batch-size", "4", "--holdout", "0", "--out", str(clf)]) == 0
     out = tmp_path / "metrics" / "e.json"
     metrics = "fvd_len_10f,fvd_along_16f,vis_action,vis_hyx_action"
     assert main(["evaluate", "--samples", str(samples), "--real-features", str(f10), "--metrics", metrics,
-                 "--classifier", f"action={clf}", "--is-splits", "1", "--videos", str(store), "--out", str(out), *w]) == 0
+                 "--classifier", f"action={clf}", "--is-splits", "1", "--videos", str(store),
+                 "--out", str(out), *w]) == 0
     result = json.loads(out.read_text())
     m = result["metrics"]
     assert result["run_type"] == "smoke" and set(m) == set(metrics.split(","))

@@ -96,7 +96,8 @@ def load_classifier(path, device: str = "cpu") -> tuple[VideoClassifier, dict]:
     from pathlib import Path
 
     if not Path(path).is_file():
-        raise FileNotFoundError(f"IS classifier {path} not found: train it with `longvid train-classifier --out {path}`")
+        raise FileNotFoundError(f"IS classifier {path} not found: train it with "
+                                f"`longvid train-classifier --out {path}`")
     blob = torch.load(path, map_location="cpu", weights_only=False)
     model = VideoClassifier(ClassifierConfig(**blob["config"]))
     model.load_state_dict(blob["state_dict"])

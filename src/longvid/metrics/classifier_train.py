@@ -3,8 +3,8 @@
 The thesis only says the IS classifier has "the same 3D-CNN structure [95]" and is "pre-trained on each dataset"
 (no recipe). Choices (a careful default, recorded in the checkpoint): clips from
 ``longvid.data.clips.ClipDataset`` with step sampling (steps 1–3, as the generators' training data, Sec. 3.4.1),
-one clip per video per epoch; cross-entropy; AdamW (lr 1e-3, weight decay 1e-4); augmentation by flips, small translations and, for
-action labels, RGB channel permutations (:func:`augment`).
+one clip per video per epoch; cross-entropy; AdamW (lr 1e-3, weight decay 1e-4); augmentation by flips, small
+translations and, for action labels, RGB channel permutations (:func:`augment`).
 
 Held-out estimate: a seeded, per-class stratified ``holdout`` fraction of the **videos** (one ClipDataset item
 per video) is kept out of training and scored at the end on 4 clips per held-out video drawn with fixed evaluation

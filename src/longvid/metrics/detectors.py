@@ -139,7 +139,8 @@ def _spec(cfg: DetectorConfig):
 
     if cfg.name in ("i3d", "i3d_pool"):
         output, dim = ("logits", 400) if cfg.name == "i3d" else ("pool", 1024)
-        return 224, output, dim, i3d.I3D_CKPT_SHA256, lambda: i3d.load_i3d(cfg.weights or i3d.DEFAULT_WEIGHTS, cfg.device)
+        weights = cfg.weights or i3d.DEFAULT_WEIGHTS
+        return 224, output, dim, i3d.I3D_CKPT_SHA256, lambda: i3d.load_i3d(weights, cfg.device)
     if cfg.name == "resnext101":
         path = Path(cfg.weights or "resources/weights/resnext-101-kinetics.pth")
         if not path.is_file():

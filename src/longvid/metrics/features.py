@@ -107,7 +107,8 @@ def _manifest_fingerprint(video_dir: Path) -> str:
 def cache_key(video_dir: Path, spec: RealClipSpec, protocol: dict) -> tuple[str, dict]:
     """sha256 over everything that shapes real features, and the readable dict it hashes."""
     video_dir = Path(video_dir)
-    meta = {"dataset": video_dir.parent.name, "resolution": video_dir.name, "manifest": _manifest_fingerprint(video_dir),
+    meta = {"dataset": video_dir.parent.name, "resolution": video_dir.name,
+            "manifest": _manifest_fingerprint(video_dir),
             "clips": asdict(spec), "detector": protocol, "cache_version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest(), meta
 

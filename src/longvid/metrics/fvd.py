@@ -32,7 +32,8 @@ def generated_features(detector, sample_dir: Path, length: int, start: int = 0, 
     paths = sample_videos(sample_dir, count)
     short = [p.name for p in paths if video_frames(p) < start + length]
     if short:
-        raise ValueError(f"{sample_dir}: {len(short)} videos (e.g. {short[0]}) are shorter than {start + length} frames")
+        raise ValueError(f"{sample_dir}: {len(short)} videos (e.g. {short[0]}) are shorter than "
+                         f"{start + length} frames")
     return extract(detector, [(p, start) for p in paths], length)
 
 

@@ -38,7 +38,8 @@ class Bottleneck(nn.Module):
         self.bn3 = nn.BatchNorm3d(planes * 2)
         self.downsample = None
         if stride != 1 or cin != planes * 2:
-            self.downsample = nn.Sequential(nn.Conv3d(cin, planes * 2, 1, stride, bias=False), nn.BatchNorm3d(planes * 2))
+            self.downsample = nn.Sequential(nn.Conv3d(cin, planes * 2, 1, stride, bias=False),
+                                            nn.BatchNorm3d(planes * 2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -89,5 +90,6 @@ def load_resnext101(weights: Path | str, device: str | torch.device = "cpu") -> 
         raise ValueError(f"{path}: not a Kinetics ResNeXt-101 checkpoint ({str(err).splitlines()[0]})") from err
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
-        raise ValueError(f"{path}: not a Kinetics ResNeXt-101 checkpoint (missing {missing[:3]}, unexpected {unexpected[:3]})")
+        raise ValueError(f"{path}: not a Kinetics ResNeXt-101 checkpoint "
+                         f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
     return model.eval().requires_grad_(False).to(device)
