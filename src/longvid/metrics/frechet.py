@@ -1,4 +1,4 @@
-"""Fréchet distance between Gaussians fitted to features — video FID, Eq. (3.7), and FVD [82] (PROTOCOL.md §4).
+"""Fréchet distance between Gaussians fitted to features — video FID, Eq. (3.7) (thesis line 973), and FVD [82].
 
     d² = ||μ_r − μ_g||² + Tr(Σ_r + Σ_g − 2 (Σ_r Σ_g)^{1/2})
 

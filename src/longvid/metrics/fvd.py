@@ -4,13 +4,16 @@ Frechet Video Distance [82] = Eq. (3.7) on Kinetics-400 I3D logits (``detectors.
 protocol of the original FVD (google-research ``frechet_video_distance``): uint8 frames, TF1 bilinear resize to
 224×224, [-1, 1], time-averaged logits, unbiased covariances, tf-gan's trace-sqrt formula.
 
-* ``fvd2048_16f`` / ``fvd2048_128f`` — the **first 16 / 128 frames** of each generated long video vs one random
-  16- / 128-frame clip per real video (T4.5, T5.5; real videos shorter than the clip are discarded);
-* ``fvd_ratio`` = FVD-16f / FVD-128f (T5.5–5.11; higher = less degradation over time);
+* ``fvd2048_16f`` / ``fvd2048_128f`` — the **first 16 / 128 frames** of each generated long video (thesis line
+  2173: "calculated using the first 16 frames and the first 128 frames") vs one random 16- / 128-frame clip per
+  real video (T4.5, T5.5; real videos shorter than the clip are discarded);
+* ``fvd_ratio`` = FVD-16f / FVD-128f (line 2122; T5.5–5.11; higher = less degradation over time);
 * ``fvd_len_{L}f`` — the first L frames (T4.2/4.3/4.7/4.8: L ∈ {10, 16, 32, 64, 96, 100, 128, 136}; the thesis
-  only says "we sample sets of frames from each long-term video", so we take the first L, like 16f/128f);
-* ``fvd_along_16f`` — FVD of the consecutive non-overlapping 16-frame clips [16k, 16k+16) of the generated
-  videos, each against the real 16-frame clips (Fig. 4.9, 5.8–5.13), as a list over k.
+  only says "we sample sets of frames from each long-term video" (line 1549), so we take the first L, like
+  16f/128f);
+* ``fvd_along_16f`` — FVD of the "consecutive non-overlapping 16frame clips" (line 1661) [16k, 16k+16) of the
+  generated videos, each against the real 16-frame clips (Fig. 4.9), as a list over k.
+The FVD network is "different from the one used in video FID" (line 1648): see ``vfid.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Video Inception Score and its two entropies (thesis Sec. 3.4.3, Eq. 3.8; Tables 3.3, 3.4, 4.6b; Fig. 3.2–3.3).
+"""Video Inception Score and its entropies (thesis Sec. 3.4.3, Eq. 3.8 at line 980; T3.3, 3.4, 4.6b; F3.2–3.3).
 
     IS = exp(E_x[D_KL(p(y|x) || p(y))]) = exp(H(y) − H(y|x))
 
