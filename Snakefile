@@ -23,6 +23,11 @@ localrules:
     data_tables,
     plan,
     resolve_experiment,
+    segment_videos,
+    dataset_stats,
+    count_params,
+    build_table,
+    build_figure,
 
 
 rule all_tables:

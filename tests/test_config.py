@@ -114,5 +114,5 @@ def test_smoke_config_overrides_sizes_only():
     smoke = yaml.safe_load((ROOT / "tests/smoke/config.yaml").read_text())
     assert set(smoke) <= {"run_type", "datasets", "evaluation", "size_overrides", "figures"}
     for key in smoke["size_overrides"]:
-        assert key.split(".")[1] in {"dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
+        assert key.split(".")[1] in {"fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
                                      "ckpt_every", "eval_every", "keep_epochs"}, key

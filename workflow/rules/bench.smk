@@ -15,10 +15,10 @@ rule run_benchmark:
         name="data|train|metrics|recall",
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=16000,
         runtime=60,
-        cpus_per_task=4,
         gpu=1,
     params:
         options=get_bench_options,
@@ -33,10 +33,10 @@ rule probe_memory:
         "results/logs/probe_memory.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=32000,
         runtime=60,
-        cpus_per_task=4,
         gpu=1,
     params:
         options=get_probe_options,

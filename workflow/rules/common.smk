@@ -76,6 +76,8 @@ def get_sample_args(wildcards):
     args = f"--mode {spec['mode']} --count {count}"
     if "frames" in spec:
         args += f" --frames {spec['frames']}"
+    if spec["mode"] != "noise":
+        args += " --videos " + os.path.dirname(videos_of(wildcards.experiment))
     return args
 
 
@@ -215,6 +217,13 @@ def get_figure_inputs(wildcards):
         for exp, sampler in lvconfig.figure_panels(spec)
         for epoch in epochs
     ]
+
+
+def get_stats_options(wildcards):
+    """Taichi: the whole Tai-Chi-HD row of Table 4.4 comes from its metadata file, beside the subset we store."""
+    if wildcards.dataset == "taichi":
+        return "--taichi-metadata resources/downloads/taichi/taichi-metadata.csv"
+    return ""
 
 
 def get_dataset_stats_inputs(wildcards):

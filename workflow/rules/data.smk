@@ -8,10 +8,10 @@ rule download_dataset:
         "results/logs/download_dataset/{dataset}.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=24 * 60,
-        cpus_per_task=1,
     params:
         source=get_download_source,
         options=get_dataset_options,
@@ -31,15 +31,15 @@ rule preprocess_videos:
         "results/benchmarks/preprocess_videos/{dataset}_{res}.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=8000,
         runtime=12 * 60,
-        cpus_per_task=4,
     params:
         options=get_dataset_options,
     shell:
         "python -m longvid preprocess --dataset {wildcards.dataset} --downloads resources/downloads/{wildcards.dataset}"
-        " --resolution {wildcards.res} {params.options} --out resources/videos/{wildcards.dataset}/{wildcards.res} > {log} 2>&1"
+        " --resolution {wildcards.res} {params.options} --workers {threads} --out resources/videos/{wildcards.dataset}/{wildcards.res} > {log} 2>&1"
 
 
 rule segment_videos:
@@ -51,10 +51,10 @@ rule segment_videos:
         "results/logs/segment_videos/{dataset}_{res}_{length}f.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-        cpus_per_task=1,
     shell:
         "python -m longvid segment --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
         " --length {wildcards.length} --out {output} > {log} 2>&1"
@@ -69,10 +69,12 @@ rule dataset_stats:
         "results/logs/dataset_stats/{dataset}.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-        cpus_per_task=1,
+    params:
+        options=get_stats_options,
     shell:
         "python -m longvid data-stats --dataset {wildcards.dataset} --videos $(dirname {input.videos})"
-        " --segments {input.seg16} {input.seg24} --out {output} > {log} 2>&1"
+        " --segments {input.seg16} {input.seg24} {params.options} --out {output} > {log} 2>&1"

@@ -12,10 +12,10 @@ rule cache_real_features:
         "results/benchmarks/cache_real_features/{detector}_{dataset}_{res}_{length}f.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=16000,
         runtime=6 * 60,
-        cpus_per_task=4,
         gpu=1,
     params:
         clips=CFG["evaluation"]["real_clips"],
@@ -37,10 +37,10 @@ rule train_classifier:
         "results/benchmarks/train_classifier/{dataset}_{res}_{label}.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=16000,
         runtime=12 * 60,
-        cpus_per_task=4,
         gpu=1,
     params:
         options=get_classifier_params,
@@ -61,10 +61,10 @@ rule evaluate_model:
         "results/benchmarks/evaluate_model/{experiment}_{sampler}_{epoch}.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=16000,
         runtime=4 * 60,
-        cpus_per_task=4,
         gpu=1,
     params:
         metrics=get_eval_metrics,

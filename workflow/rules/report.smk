@@ -16,10 +16,10 @@ rule build_table:
         "results/logs/build_table/{table}.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-        cpus_per_task=1,
     params:
         spec=get_table_spec,
     shell:
@@ -41,10 +41,10 @@ rule build_figure:
         "results/logs/build_figure/{figure}.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
-        cpus_per_task=1,
     params:
         spec=get_figure_spec,
     shell:
@@ -59,9 +59,9 @@ rule count_params:
         "results/logs/count_params.log",
     conda:
         "../../envs/longvid.yaml"
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
-        cpus_per_task=1,
     shell:
         "python -m longvid params --out {output} > {log} 2>&1"

@@ -27,10 +27,10 @@ rule train_model:
         "results/benchmarks/train_model/{experiment}.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 8
     resources:
         mem_mb=32000,
         runtime=get_train_runtime,
-        cpus_per_task=8,
         gpu=1,
     shell:
         "python -m longvid train --config {input.cfg} --videos $(dirname {input.videos})"
@@ -49,10 +49,10 @@ rule sample_model:
         "results/benchmarks/sample_model/{experiment}_{sampler}_{epoch}.tsv"
     conda:
         "../../envs/longvid.yaml"
+    threads: 4
     resources:
         mem_mb=16000,
         runtime=4 * 60,
-        cpus_per_task=4,
         gpu=1,
     params:
         ckpt=get_sample_checkpoint,
