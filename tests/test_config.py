@@ -59,7 +59,7 @@ def test_cross_references_are_checked(full):
 def test_experiment_resolution_chain(full):
     run = lvconfig.resolve_experiment(full, "g3an_uva_64_nofsa")
     # defaults <- encgan3_uva_64 <- g3an_uva_64 <- own set
-    assert run["data"] == {"resolution": 64, "length": 16, "sampling": "step", "dataset": "uva", "steps": [1, 3]}
+    assert run["data"] == {"resolution": 64, "length": 16, "sampling": "step", "dataset": "uva", "steps": [2, 3]}
     assert run["model"] == {"preset": "g3an_64", "use_fsa": False}
     assert run["train"]["batch_size"] == 25 and run["train"]["epochs"] == 5000 and run["train"]["lr"] == 0.0002
     smoke = lvconfig.load(ROOT / "config.yaml", ROOT / "tests/smoke/config.yaml")
