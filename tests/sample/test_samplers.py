@@ -48,12 +48,12 @@ def test_latent_swap_and_sum_share_the_codes_of_real_clips(checkpoint, video_sto
     lat1 = _videos(checkpoint, "latent", 4, batch=1, store=video_store)
     assert all(_same(x, y) for x, y in zip(lat, lat1))
     assert _differ(lat[0], lat[3])  # clip 3 = clip 0 at the next clip-sampling epoch, another code draw
-    swap = _videos(checkpoint, "swap", 2, batch=3, store=video_store)
+    swap = _videos(checkpoint, "swap", 7, batch=3, store=video_store)  # 7 videos -> 2 whole groups
     assert len(swap) == 8
     assert _same(swap[0], lat[0]) and _same(swap[2], lat[1])  # G(c1, m1), G(c2, m2)
     assert _same(swap[4], lat[2]) and _same(swap[6], lat[3])
     assert _differ(swap[1], swap[0]) and _differ(swap[1], swap[2])  # G(c1, m2) is neither
-    summed = _videos(checkpoint, "sum", 1, batch=8, store=video_store)
+    summed = _videos(checkpoint, "sum", 3, batch=8, store=video_store)
     assert len(summed) == 3 and _same(summed[0], lat[0]) and _same(summed[1], lat[1])
     assert _differ(summed[2], summed[0]) and _differ(summed[2], summed[1])
 
@@ -73,7 +73,7 @@ def _cli(ckpt, out, sampler, count, extra=()):
 
 
 def test_cli_writes_the_sample_folder(checkpoint, video_store, tmp_path):
-    assert _cli(checkpoint, tmp_path / "s", "swap", 1, ("--videos", str(video_store))) == 0
+    assert _cli(checkpoint, tmp_path / "s", "swap", 4, ("--videos", str(video_store))) == 0
     files = sorted((tmp_path / "s" / "videos").iterdir())
     assert [p.name for p in files] == [f"0000{i}.npy" for i in range(4)]
     arr = np.load(files[0], mmap_mode="r")

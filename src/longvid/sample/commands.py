@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("--sampler", "--mode", dest="sampler", required=True, choices=SAMPLER_CHOICES,
                    help="noise / latent (Alg. 2), swap / sum (Fig. 3.10-3.11), forced (Fig. 3.13)")
     p.add_argument("--count", required=True, type=int,
-                   help="videos to generate (swap / sum: groups of 4 / 3 videos)")
+                   help="videos to generate (swap / sum: whole groups of 4 / 3, so up to 3 / 2 more)")
     p.add_argument("--out", required=True, type=Path, help="sample folder results/samples/<exp>/<sampler>/<epoch>")
     p.add_argument("--videos", default=None, help="real videos resources/videos/<ds>/<res> (latent, swap, sum)")
     p.add_argument("--segments", default=None, help="clip index CSV when the run samples segments")

@@ -8,9 +8,9 @@ video does not depend on the other videos of its batch either.
 
 * ``noise`` (Alg. 2 phase 2): (z_c, z_m) ~ N(0, I); the G3AN sampler, and Table 3.5's "encoder at train only".
 * ``latent`` (Alg. 2 phase 1): (z_c, z_m) = sample(Enc(x_i)) of real clip i; EncGAN3's "encoder at train and test".
-* ``swap`` (Fig. 3.10): group k encodes real clips 2k and 2k+1 into (c1, m1), (c2, m2) and writes
-  G(c1, m1), G(c1, m2), G(c2, m2), G(c2, m1): each content with both motions.
-* ``sum`` (Fig. 3.11): group k writes G(c1, m1), G(c2, m2), G(c1 + c2, m1 + m2).
+* ``swap`` (Fig. 3.10), ceil(count / 4) groups of 4 videos: group k encodes real clips 2k and 2k+1 into
+  (c1, m1), (c2, m2) and writes G(c1, m1), G(c1, m2), G(c2, m2), G(c2, m1): each content with both motions.
+* ``sum`` (Fig. 3.11), 3 videos per group: group k writes G(c1, m1), G(c2, m2), G(c1 + c2, m1 + m2).
   (Without an encoder, swap and sum use noise codes drawn from the same per-clip generators.)
 * ``forced`` (Fig. 3.13, Sec. 3.5.1): noise codes with the motion latent enlarged to ``frames`` frames
   (``model.sample_latents(..., frames=F)``, (B, dim_zm, n) motion code), e.g. 90 frames.
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GROUP_SIZE = {"noise": 1, "latent": 1, "forced": 1, "swap": 4, "sum": 3}  # videos written per --count unit
+GROUP_SIZE = {"noise": 1, "latent": 1, "forced": 1, "swap": 4, "sum": 3}  # videos per group of codes
 
 
 @dataclass(frozen=True)
 class SampleSpec:
-    count: int  # videos (noise, latent, forced) or groups (swap, sum)
+    count: int  # videos; swap / sum write whole groups: ceil(count / group size) groups
     seed: int = 0  # base seed: video i uses a generator seeded from (seed, i)
     batch_size: int = 16  # videos per generator call (never changes the videos)
     frames: int | None = None  # forced: generated length (Fig. 3.13: 90); others: the trained length
@@ -81,7 +81,7 @@ def sample_videos(model, mode: str, spec: SampleSpec, clips=None, device="cpu", 
         raise ValueError(f"--frames {spec.frames} differs from the trained {model.cfg.frames}; use --sampler forced")
     size = GROUP_SIZE[mode]
     with torch.no_grad():
-        for idx in _chunks(spec.count, max(1, spec.batch_size // size)):
+        for idx in _chunks(-(-spec.count // size), max(1, spec.batch_size // size)):  # idx: groups of codes
             if mode == "forced":
                 yield from zip(idx, _forced(model, idx, spec, device))
                 continue
