@@ -160,13 +160,14 @@ class RecallRecipe(Recipe):
         self.groups = model.param_groups()
         self.optimizers = {name: adam(params, cfg) for name, params in self.groups.items()}
 
-    def _fakes(self, x1, x2, grad: bool):
+    def _fakes(self, x1, x2, enc_grad: bool, gen_grad: bool | None = None):
         """Encode both clips as one batch, sample, generate -> (x̂¹, x̂², x̂³ or None, (mu_c, lv_c, mu_m, lv_m))."""
         import torch
 
         m, rc = self.model, self.rcfg
-        with torch.set_grad_enabled(grad):
+        with torch.set_grad_enabled(enc_grad):
             stats = m.encode(torch.cat([x1, x2]), self.ref)  # 4 x (2B, dim)
+        with torch.set_grad_enabled(enc_grad if gen_grad is None else gen_grad):
             z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
             clips = generate_clip(m, z_c, z_m, self.ref, rc.r_enc)  # (2B, T, C, H, W)
         f1, f2 = clips.chunk(2)
@@ -199,64 +200,68 @@ class RecallRecipe(Recipe):
         return rec
 
     def step(self, batch: dict) -> dict[str, float]:
+        x1, x2 = split_window(batch["video"], self.rcfg)  # (B, T, C, H, W) each
+        noise = self.rcfg.loss != "v4"  # v1-v3 keep EncGAN3's noise branch
+        z_tilde = self.model.sample_latents(x1.shape[0], device=x1.device) if noise else None
+        out = self._discriminator_step(x1, x2, z_tilde)
+        return out | (self._joint_step(x1, x2) if not noise else self._separate_steps(x1, x2, z_tilde))
+
+    def _discriminator_step(self, x1, x2, z_tilde) -> dict:
+        """Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD); v1-v3 add the noise clip x̃ as a fake."""
         import torch
 
-        from longvid.recipes.losses import kl_term
-
-        m, cfg, ctx, rc = self.model, self.cfg, self.ctx, self.rcfg
-        x1, x2 = split_window(batch["video"], rc)  # (B, T, C, H, W) each
-        noise = rc.loss != "v4"
-        z_tilde = m.sample_latents(x1.shape[0], device=x1.device) if noise else None
-        out = {}
-
-        # 1. discriminators: Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD); v1–v3 add the noise clip
+        ctx = self.ctx
         with torch.no_grad(), ctx.autocast():
-            f1, f2, f3, _ = self._fakes(x1, x2, grad=False)
-            x_tilde = m.generator(*z_tilde) if noise else None
+            f1, f2, f3, _ = self._fakes(x1, x2, enc_grad=False)
+            x_tilde = self.model.generator(*z_tilde) if z_tilde is not None else None
         with ctx.autocast():
-            fakes, singles = [f for f in (f1, f2, f3) if f is not None], [f1, f2]
             real_v, real_i = self._adv_terms([x1, x2], [x1, x2], 1.0)
-            fake_v, fake_i = self._adv_terms(fakes, singles, 0.0)
+            fake_v, fake_i = self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 0.0)
             l_dv, l_di = real_v + fake_v, real_i + fake_i
-            if noise:
+            if x_tilde is not None:
                 noise_v, noise_i = self._adv_terms([x_tilde], [x_tilde], 0.0)
                 l_dv, l_di = l_dv + noise_v, l_di + noise_i
         self._update(("image_discriminator", "video_discriminator"), l_di + l_dv)
-        out |= {"d_image": l_di.item(), "d_video": l_dv.item()}
+        return {"d_image": l_di.item(), "d_video": l_dv.item()}
 
-        if rc.loss == "v4":  # 2. Encoder + Generator jointly, Eq. 4.4
-            with ctx.autocast():
-                f1, f2, f3, (mu_c, lv_c, mu_m, lv_m) = self._fakes(x1, x2, grad=True)
-                rec = self._recon(x1, x2, f1, f2, f3)
-                kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
-                adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
-                loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
-            self._update(("encoder", "generator"), loss)
-            return out | {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
+    def _recon_kl(self, x1, x2, fakes, stats):
+        """(reconstruction of the variant, KL of both latents) of one encoder pass."""
+        from longvid.recipes.losses import kl_term
 
-        # 2. encoder (EncGAN3 schedule, v1–v3): reconstruction + KL; G's gradients of this pass are discarded
-        with ctx.autocast():
-            f1, f2, f3, (mu_c, lv_c, mu_m, lv_m) = self._fakes(x1, x2, grad=True)
-            rec = self._recon(x1, x2, f1, f2, f3)
-            kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+        mu_c, lv_c, mu_m, lv_m = stats
+        kl = kl_term(mu_c, lv_c, self.cfg.kl_reduction) + kl_term(mu_m, lv_m, self.cfg.kl_reduction)
+        return self._recon(x1, x2, *fakes), kl
+
+    def _joint_step(self, x1, x2) -> dict:
+        """v4: Encoder + Generator jointly with Eq. 4.4 (no noise branch)."""
+        cfg = self.cfg
+        with self.ctx.autocast():
+            f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
+            rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
+            adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
+            loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
+        self._update(("encoder", "generator"), loss)
+        return {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
+
+    def _separate_steps(self, x1, x2, z_tilde) -> dict:
+        """v1-v3: Encoder (recon + KL; G's gradients discarded), then Generator on a re-encoding by the updated
+        encoder (no gradient to it): adversarial terms of x̂ and x̃ + recon (EncGAN3's schedule, Sec. 3.3.2)."""
+        cfg = self.cfg
+        with self.ctx.autocast():
+            f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
+            rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
         self._update(("encoder",), l_enc)
-        out |= {"enc": l_enc.item(), "recon": rec.item(), "kl": kl.item()}
-
-        # 3. generator: re-encode with the updated encoder (no gradient to it), adversarial (x̂ and x̃) + recon
-        with ctx.autocast():
-            with torch.no_grad():
-                stats = m.encode(torch.cat([x1, x2]), self.ref)
-            z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
-            f1, f2 = generate_clip(m, z_c, z_m, self.ref, rc.r_enc).chunk(2)
-            f3 = stitch(f1, f2, rc.shift) if rc.r3vd else None
-            x_tilde = m.generator(*z_tilde)
+        with self.ctx.autocast():
+            f1, f2, f3, _ = self._fakes(x1, x2, enc_grad=False, gen_grad=True)
+            x_tilde = self.model.generator(*z_tilde)
             adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
             adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             g_rec = self._recon(x1, x2, f1, f2, f3)
             l_g = cfg.adv_weight * adv + cfg.recon_weight * g_rec
         self._update(("generator",), l_g)
-        return out | {"g": l_g.item(), "g_adv": adv.item(), "g_recon": g_rec.item()}
+        return {"enc": l_enc.item(), "recon": rec.item(), "kl": kl.item(), "g": l_g.item(), "g_adv": adv.item(),
+                "g_recon": g_rec.item()}
 
     def _update(self, names: tuple[str, ...], loss) -> None:
         """Zero the named parts' gradients, backward, average over ranks, step their optimisers."""
