@@ -44,8 +44,9 @@ class LEncGANRecipe(EncGAN3Recipe):
         return lencgan_model(run_cfg)
 
     def __init__(self, model, cfg, ctx):
-        if cfg.encoder_mode != "train_test":
-            raise ValueError("LEncGAN trains its encoder: train.encoder_mode must be train_test")
+        if cfg.encoder_mode not in ("auto", "train_test"):
+            raise ValueError(f"LEncGAN trains and uses its encoder: train.encoder_mode={cfg.encoder_mode!r} must be "
+                             "auto or train_test")
         super().__init__(model, cfg, ctx)
         self.lcfg = model.lcfg
 
