@@ -154,6 +154,9 @@ class RecallRecipe(Recipe):
         return recall_model(run_cfg)
 
     def __init__(self, model, cfg, ctx):
+        if getattr(cfg, "encoder_mode", "auto") not in ("auto", "train_test"):
+            raise ValueError(f"the recall family trains and samples with its encoder: train.encoder_mode="
+                             f"{cfg.encoder_mode!r} must be auto or train_test")
         super().__init__(model, cfg, ctx)
         self.rcfg = getattr(model, "recall_cfg", None) or RecallConfig()
         self.ref = reference_index(model, self.rcfg)
