@@ -105,6 +105,8 @@ def _classifiers(values: list[str]) -> dict[str, Path]:
         label, sep, path = value.partition("=")
         if not sep:
             path = value
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"IS classifier {path} not found: train it with `longvid train-classifier`")
             label = torch.load(path, map_location="cpu", weights_only=False).get("label")
         out[label] = Path(path)
     return out
