@@ -527,7 +527,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
                                 generator=torch.Generator().manual_seed(seed * 7_919 + epoch))
             done = batch0
             for b, batch in enumerate(loader, start=batch0):
-                batch = {k: (v.to(ctx.device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
+                batch = {k: v.to(ctx.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
                 _broadcast(model, ctx, buffers_only=True)
                 progress.add(recipe.step(batch))
                 step, done = step + 1, b + 1
@@ -559,7 +559,8 @@ def register(sub) -> None:
     p.add_argument("--metrics", type=Path, default=None, help="metrics CSV (epoch, step, name, value) to append to")
     p.add_argument("--videos", default=None, help="video folder resources/videos/<dataset>/<res>")
     p.add_argument("--segments", default=None, help="clip index CSV (data.sampling: segments)")
-    p.add_argument("--checkpoints", type=Path, default=None, help="periodic checkpoints (default: <out dir>/checkpoints)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="periodic checkpoints (default: <out dir>/checkpoints)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto = cuda when available)")
     p.set_defaults(func=_cmd_train)
 
@@ -572,7 +573,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     with open(args.config) as f:
         run_cfg = yaml.safe_load(f)
     if not isinstance(run_cfg, dict) or "train" not in run_cfg:
-        raise SystemExit(f"{args.config}: not a resolved run config (needs experiment, family, seed, data, model, train)")
+        raise SystemExit(f"{args.config}: not a resolved run config "
+                         "(needs experiment, family, seed, data, model, train)")
     code = fit(run_cfg, args.out, metrics=args.metrics, ckpt_dir=args.checkpoints, videos=args.videos,
                segments=args.segments, device=args.device, source=str(args.config))
     _shutdown()

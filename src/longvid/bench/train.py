@@ -6,8 +6,9 @@ the largest batch whose iteration fits, found by doubling and then bisection; a 
 CUDA out-of-memory error (on CUDA) or when its peak resident memory stays under ``--mem-limit-mb`` (on CPU, where
 nothing raises). Every trial runs in a fresh process so that peak memory is that trial's alone: on CUDA
 ``torch.cuda.max_memory_allocated``, on CPU the peak RSS (``resource.getrusage``, which includes the interpreter
-and torch, about 0.3-0.5 GB). Batch 1 uses ``encoder_fc_bn: false`` (BatchNorm cannot train on one clip). Columns: machine, device, date, resolution, frames, batch_size, sec_per_iter,
-peak_mem_mb, status (``ok``, ``oom``, ``over_limit`` or ``error: <message>``).
+and torch, about 0.3-0.5 GB). Batch 1 uses ``encoder_fc_bn: false`` (BatchNorm cannot train on one clip).
+Columns: machine, device, date, resolution, frames, batch_size, sec_per_iter, peak_mem_mb, status (``ok``,
+``oom``, ``over_limit`` or ``error: <message>``).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ One iteration on a batch x (B, T, C, H, W):
    gradient to the encoder, a fresh reparameterisation draw), G regenerates x_hat and x_tilde (same z_tilde as in
    step 1) and is scored by the updated D_V and D_I: four BCE terms (x_hat, x_tilde) x (D_V, D_I) + L1.
 All weights are 1 as printed (``train.recon_weight`` / ``kl_weight`` / ``adv_weight`` exist for studies).
-G3AN (``model.use_encoder: false``; ``train.encoder_mode: auto`` or ``none``): step 2 is skipped, the fakes are x_tilde only
-and G's loss has no reconstruction term.
+G3AN (``model.use_encoder: false``; ``train.encoder_mode: auto`` or ``none``): step 2 is skipped, the fakes are
+x_tilde only and G's loss has no reconstruction term.
 """
 
 from __future__ import annotations
