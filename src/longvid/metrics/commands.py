@@ -15,7 +15,7 @@ def _detector_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", default="", help="detector weights file ('' = default: resources/weights/...)")
     p.add_argument("--resize", default="original", choices=("original", "stylegan_v"),
                    help="frame resize convention (original = TF1 resize_bilinear of the original FVD)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    p.add_argument("--device", default="auto", help="torch device: auto (cuda if available, else cpu), cpu, cuda")
     p.add_argument("--bf16", action="store_true", help="CUDA only: bfloat16 autocast + channels-last")
     p.add_argument("--batch-size", type=int, default=4, help="16-frame clips per detector forward pass")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -28,7 +28,7 @@ def _detector_cfg(args, name: str):
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    return DetectorConfig(name=name, weights=args.weights, resize=args.resize, device=args.device,
+    return DetectorConfig(name=name, weights=args.weights, resize=args.resize, device=resolve_device(args.device),
                           bf16=args.bf16, batch_size=args.batch_size)
 
 
@@ -77,7 +77,7 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate")
     p.add_argument("--holdout", type=float, default=0.2, help="fraction of videos per class held out (0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of split, clips and init")
-    p.add_argument("--device", default="cpu", help="torch device")
+    p.add_argument("--device", default="auto", help="torch device: auto (cuda if available, else cpu), cpu, cuda")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     p.set_defaults(func=cmd_train_classifier)
 
@@ -139,7 +139,7 @@ def cmd_train_classifier(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = TrainClassifierConfig(label=args.label, epochs=args.epochs, batch_size=args.batch_size, width=args.width,
-                                lr=args.lr, holdout=args.holdout, seed=args.seed, device=args.device)
+                                lr=args.lr, holdout=args.holdout, seed=args.seed, device=resolve_device(args.device))
     train_classifier(args.videos, cfg, args.out)
     return 0
 
@@ -149,6 +149,15 @@ def cmd_convert_i3d(args) -> int:
 
     print(converted_weights(args.out))
     return 0
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is visible (the workflow's rules request one), else ``cpu``."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def write_json(path: Path, obj: dict) -> None:
