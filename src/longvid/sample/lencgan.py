@@ -52,6 +52,8 @@ def sample_lencgan(model, run_cfg: dict, videos, indices: list[int], length: int
 
 
 def lencgan_min_frames(model, run_cfg: dict, length: int) -> int:
+    if not hasattr(model, "lcfg"):
+        raise SystemExit(f"--sampler lencgan needs a checkpoint of family lencgan, got {run_cfg.get('family')!r}")
     plan = clip_plan(length, model.lcfg.clip)
     return plan[-1][0] + model.lcfg.clip
 

@@ -234,6 +234,9 @@ def run_sampler(args: argparse.Namespace, name: str, sample_fn, min_frames_fn) -
 def recall_min_frames(model, run_cfg: dict, length: int) -> int:
     from longvid.recipes.recall import RecallConfig
 
+    if getattr(model, "recall_cfg", None) is None and getattr(model.cfg, "content_index", 0) == 0:
+        raise SystemExit(f"--sampler recall needs a recall-family checkpoint (family recall, or a model whose content "
+                         f"encoder reads x_r); this one is family {run_cfg.get('family')!r}")
     rcfg = getattr(model, "recall_cfg", None) or RecallConfig.from_run(run_cfg)
     return frames_needed(window_plan(length, rcfg.clip, rcfg.shift), rcfg.clip)
 
