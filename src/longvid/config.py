@@ -19,7 +19,7 @@ import yaml
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 LABEL_METRIC = re.compile(r"^vis(?:_hy|_hyx)?_(action|actor)$")
-SECTIONS = ("data", "model", "train")
+SECTIONS = ("data", "model", "train", "recall", "lencgan")
 
 
 class ConfigError(ValueError):
@@ -119,6 +119,9 @@ def resolve_experiment(cfg: dict, name: str, _seen: tuple[str, ...] = ()) -> dic
         set_dotted(run, key, value)
     dataset = cfg["datasets"].get(run["data"].get("dataset"), {})
     run["data"].setdefault("steps", dataset.get("steps", [1, 3]))
+    for section in ("recall", "lencgan"):  # family options: present only where a family uses them
+        if not run.get(section):
+            run.pop(section, None)
     return {"experiment": name, "run_type": cfg["run_type"], "seed": cfg["seed"], **run}
 
 

@@ -4,6 +4,7 @@ import os
 import sys
 
 from longvid import config as lvconfig
+from longvid.metrics.evaluate import real_feature_files
 
 # Rules call `python -m longvid`: make that the interpreter running Snakemake (its venv) unless a rule's conda
 # environment (`--sdm conda`) puts its own first.
@@ -34,7 +35,7 @@ wildcard_constraints:
     res="64|128",
     length="[0-9]+",
     label="action|actor",
-    detector="[a-z0-9]+",
+    detector="[a-z0-9_]+",
 
 
 def run_of(experiment):
@@ -98,10 +99,12 @@ def get_eval_inputs(wildcards):
     run = run_of(wildcards.experiment)
     data = run["data"]
     ds, res = data["dataset"], data["resolution"]
-    det = CFG["evaluation"]["fid_detector"]
+    ev = CFG["evaluation"]
     inputs = {
         "samples": f"results/samples/{wildcards.experiment}/{wildcards.sampler}/{wildcards.epoch}",
-        "real": f"resources/features/{det}/{ds}/{res}/{data['length']}f.npz",
+        "real": real_feature_files(
+            metrics_of(wildcards), ds, res, ev["detector"], ev["fid_detector"]
+        ),
     }
     for label in lvconfig.classifier_labels(metrics_of(wildcards)):
         inputs[f"classifier_{label}"] = f"resources/classifiers/{ds}_{res}_{label}.pt"

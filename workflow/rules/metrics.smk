@@ -23,7 +23,7 @@ rule cache_real_features:
     shell:
         "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
         " --detector {wildcards.detector} --length {wildcards.length} --count {params.clips} --seed {params.seed}"
-        " --out {output} > {log} 2>&1"
+        " --batch-size 16 --out {output} > {log} 2>&1"
 
 
 rule train_classifier:
@@ -70,6 +70,8 @@ rule evaluate_model:
         metrics=get_eval_metrics,
         classifiers=get_classifier_args,
         splits=CFG["evaluation"]["is_splits"],
+        detectors=f"--fvd-detector {CFG['evaluation']['detector']} --fid-detector {CFG['evaluation']['fid_detector']}",
     shell:
         "python -m longvid evaluate --samples {input.samples} --real-features {input.real}"
-        " --metrics {params.metrics} {params.classifiers} --is-splits {params.splits} --out {output} > {log} 2>&1"
+        " --metrics {params.metrics} {params.classifiers} --is-splits {params.splits} {params.detectors}"
+        " --batch-size 16 --out {output} > {log} 2>&1"
