@@ -36,6 +36,13 @@ def test_run_writes_rows_with_status(monkeypatch, tmp_path):
     assert tuple(rows[0]) == bench.COLUMNS
     assert [(r["resolution"], r["batch_size"], r["status"]) for r in rows] == \
         [("64", "1", "ok"), ("64", "2", "oom"), ("128", "1", "ok"), ("128", "2", "oom")]
+    args = parser.parse_args(["--out", str(tmp_path / "p.csv"), "--settings", "64x16", "--device", "cpu",
+                              "--max-batch", "--max-limit", "8", "--mem-limit-mb", "1024"])
+    assert bench.run(args) == 0
+    with open(tmp_path / "p.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == bench.PROBE_COLUMNS
+    assert (rows[0]["max_batch"], rows[0]["batch_size"], rows[0]["memory_gb"]) == ("1", "1", "1.0")
     with pytest.raises(SystemExit, match="RESOLUTIONxFRAMES"):
         bench._parse("64-16")
 

@@ -8,7 +8,9 @@ nothing raises). Every trial runs in a fresh process so that peak memory is that
 ``torch.cuda.max_memory_allocated``, on CPU the peak RSS (``resource.getrusage``, which includes the interpreter
 and torch, about 0.3-0.5 GB). Batch 1 uses ``encoder_fc_bn: false`` (BatchNorm cannot train on one clip).
 Columns: machine, device, date, resolution, frames, batch_size, sec_per_iter, peak_mem_mb, status (``ok``,
-``oom``, ``over_limit`` or ``error: <message>``).
+``oom``, ``over_limit`` or ``error: <message>``), load_avg (the 1-minute load average after the trial: CPU
+timings on a shared machine are only as good as it is low); ``--max-batch`` adds max_batch (= batch_size, the
+largest batch that fits, 0 if none) and memory_gb (the device's memory, or the CPU limit, in GiB).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import os
 import platform
 from pathlib import Path
 
-COLUMNS = ("machine", "device", "date", "resolution", "frames", "batch_size", "sec_per_iter", "peak_mem_mb", "status")
+COLUMNS = ("machine", "device", "date", "resolution", "frames", "batch_size", "sec_per_iter", "peak_mem_mb", "status",
+           "load_avg")  # load_avg: 1-minute load average after the trial (CPU timings on a shared machine)
+PROBE_COLUMNS = COLUMNS + ("max_batch", "memory_gb")  # --max-batch: batch_size = max_batch; memory_gb = budget
 DEFAULT_SETTINGS = ("64x16", "64x20", "128x16", "128x20")
 
 
@@ -84,7 +88,8 @@ def trial(res: int, frames: int, batch: int, steps: int, device: str, threads: i
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     sec = sum(times[1:]) / len(times[1:]) if len(times) > 1 else None
-    return {"sec_per_iter": sec, "peak_mem_mb": round(peak, 1), "status": status}
+    return {"sec_per_iter": sec, "peak_mem_mb": round(peak, 1), "status": status,
+            "load_avg": round(os.getloadavg()[0], 2)}
 
 
 def _isolated(res, frames, batch, steps, device, threads) -> dict:
@@ -142,13 +147,14 @@ def run(args: argparse.Namespace) -> int:
             best, row = probe(res, frames, steps, device, args.threads, limit, mem_limit, print)
             if best == 0 and row["status"] == "ok":
                 row = row | {"status": "over_limit"}
-            rows.append(base | {"resolution": res, "frames": frames, "batch_size": best} | row)
+            rows.append(base | {"resolution": res, "frames": frames, "batch_size": best} | row
+                        | {"max_batch": best, "memory_gb": round(_budget_mb(device, mem_limit) / 1024, 2)})
             continue
         for b in batches:
             row = _isolated(res, frames, b, steps, device, args.threads)
             print(f"[bench] {res}x{frames} batch {b}: {row}", flush=True)
             rows.append(base | {"resolution": res, "frames": frames, "batch_size": b} | row)
-    _write(args.out, rows)
+    _write(args.out, rows, PROBE_COLUMNS if args.max_batch else COLUMNS)
     print(f"[bench] wrote {args.out} ({len(rows)} rows)")
     return 0
 
@@ -159,13 +165,20 @@ def _ram_mb() -> float:
     return psutil.virtual_memory().total / 2**20
 
 
-def _write(path: Path, rows: list[dict]) -> None:
+def _budget_mb(device: str, cpu_limit_mb: float) -> float:
+    import torch
+
+    return torch.cuda.get_device_properties(0).total_memory / 2**20 if device == "cuda" else cpu_limit_mb
+
+
+def _write(path: Path, rows: list[dict], columns=COLUMNS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             sec = row["sec_per_iter"]
-            writer.writerow({k: row[k] for k in COLUMNS} | {"sec_per_iter": "" if sec is None else f"{sec:.4f}"})
+            sec = "" if sec is None else f"{sec:.4f}"
+            writer.writerow({k: row.get(k, "") for k in columns} | {"sec_per_iter": sec})
     os.replace(tmp, path)
