@@ -63,6 +63,7 @@ class TrainConfig:
     eval_every: int = 100  # epochs between evaluation hooks (thesis curves: 100; FVD: 10; 0 = only at the end)
     eval_hooks: tuple[str, ...] = ("recon_l1",)  # names in longvid.recipes.hooks.EVAL_HOOKS
     eval_batch: int = 8  # clips in the fixed held-out batch of the recon_l1 hook
+    eval_count: int = 64  # generated clips per call of the metric hooks vfid / fvd_16f / vis (longvid.metrics)
     log_every: int = 50  # iterations between progress lines / loss rows in metrics.csv
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
     channels_last: bool = False  # channels-last memory format on CUDA (ignored on CPU)
