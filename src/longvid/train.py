@@ -61,7 +61,7 @@ class TrainConfig:
     ckpt_every: int = 10  # epochs between periodic checkpoints checkpoints/epoch_XXXXX.pt (0 = none)
     keep_epochs: tuple[int, ...] = ()  # epochs whose checkpoint is kept as <out dir>/keep/epoch_XXXXX.pt (Fig. 3.12)
     eval_every: int = 100  # epochs between evaluation hooks (thesis curves: 100; FVD: 10; 0 = only at the end)
-    eval_hooks: tuple[str, ...] = ("recon_l1",)  # names in longvid.recipes.hooks.EVAL_HOOKS
+    eval_hooks: tuple[str, ...] = ("recon_l1",)  # names in recipes.hooks.EVAL_HOOKS; "name@N" = every N epochs
     eval_batch: int = 8  # clips in the fixed held-out batch of the recon_l1 hook
     eval_count: int = 64  # generated clips per call of the metric hooks vfid / fvd_16f / vis (longvid.metrics)
     log_every: int = 50  # iterations between progress lines / loss rows in metrics.csv
@@ -451,8 +451,20 @@ def _end_epoch(tcfg, run_cfg, model, recipe, ctx, epoch, step, total, ckpt_dir, 
         state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
         if ctx.is_main:
             atomic_save(state, out.parent / "keep" / f"epoch_{epoch:05d}.pt")
-    if tcfg.eval_every and epoch % tcfg.eval_every == 0 and step < total:
-        _run_hooks(tcfg.eval_hooks, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
+    due = [name for name, every in hook_schedule(tcfg) if every and epoch % every == 0]
+    if due and step < total:
+        _run_hooks(due, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
+
+
+def hook_schedule(tcfg: TrainConfig) -> list[tuple[str, int]]:
+    """(hook name, every N epochs) from ``eval_hooks`` entries ``name`` (every ``eval_every``) or ``name@N``."""
+    out = []
+    for entry in tcfg.eval_hooks:
+        name, _, every = str(entry).partition("@")
+        if every and not every.isdigit():
+            raise ValueError(f"train.eval_hooks entry {entry!r}: write name or name@EPOCHS, e.g. fvd_16f@10")
+        out.append((name, int(every) if every else tcfg.eval_every))
+    return out
 
 
 def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_dir: str | Path | None = None,
@@ -466,7 +478,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
     from longvid.recipes.hooks import EVAL_HOOKS
 
     tcfg = TrainConfig.from_dict(run_cfg.get("train"), source)
-    unknown_hooks = [h for h in tcfg.eval_hooks if h not in EVAL_HOOKS]
+    unknown_hooks = [h for h, _ in hook_schedule(tcfg) if h not in EVAL_HOOKS]
     if unknown_hooks:
         raise ValueError(f"{source}: train.eval_hooks {unknown_hooks} unknown; choose from {sorted(EVAL_HOOKS)}")
     if recipe_cls is None:
@@ -543,7 +555,7 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
                 break  # max_iters reached inside the epoch
             epoch, batch0 = epoch + 1, 0
             _end_epoch(tcfg, run_cfg, model, recipe, ctx, epoch, step, total, ckpt_dir, out, metrics_log, log, extra)
-    _run_hooks(tcfg.eval_hooks, model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
+    _run_hooks([h for h, _ in hook_schedule(tcfg)], model, run_cfg, epoch, step, ctx, metrics_log, log, extra)
     state = _checkpoint(run_cfg, model, recipe, ctx, epoch, 0, step)
     if ctx.is_main:
         atomic_save(state, out)

@@ -84,6 +84,9 @@ def test_eval_hook_rows_land_in_metrics(tmp_path, monkeypatch):
     assert _run(tmp_path / "a", eval_every=1, eval_hooks=["toy"]) == 0
     rows = [(e, n, v) for e, _, n, v in _rows(tmp_path / "a" / "metrics.csv") if n == "toy_metric"]
     assert [(e, float(v)) for e, _, v in rows] == [("1", 1.0), ("2", 2.0), ("3", 3.0)]
+    assert _run(tmp_path / "c", epochs=5, eval_every=1, eval_hooks=["toy@2"]) == 0  # per-hook period
+    rows = [e for e, _, n, _ in _rows(tmp_path / "c" / "metrics.csv") if n == "toy_metric"]
+    assert rows == ["2", "4", "5"]  # epochs 2 and 4, and the end of training
     assert _run(tmp_path / "b") == 0
     a = torch.load(tmp_path / "a" / "final.pt", weights_only=False)["model"]
     b = torch.load(tmp_path / "b" / "final.pt", weights_only=False)["model"]
