@@ -28,7 +28,7 @@ rule run_benchmark:
 
 rule probe_memory:
     output:
-        "results/bench/memory_probe.csv",
+        "results/probe/memory.csv",
     log:
         "results/logs/probe_memory.log",
     conda:

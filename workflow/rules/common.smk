@@ -180,7 +180,7 @@ def get_table_inputs(wildcards):
     if kind == "params":
         return ["results/tables/params.csv"]
     if kind == "memory":
-        return ["results/bench/memory_probe.csv"]
+        return ["results/probe/memory.csv"]
     raise ValueError(f"table {wildcards.table}: kind {kind} has no builder")
 
 
