@@ -59,7 +59,7 @@ def test_cross_references_are_checked(full):
 def test_experiment_resolution_chain(full):
     run = lvconfig.resolve_experiment(full, "g3an_uva_64_nofsa")
     # defaults <- encgan3_uva_64 <- g3an_uva_64 <- own set
-    assert run["data"] == {"resolution": 64, "length": 16, "sampling": "step", "dataset": "uva", "steps": [2, 3]}
+    assert run["data"] == {"resolution": 64, "length": 16, "sampling": "step", "dataset": "uva", "steps": [2, 3], "label": "actor"}
     assert run["model"] == {"preset": "g3an_64", "use_fsa": False}
     assert run["train"]["batch_size"] == 25 and run["train"]["epochs"] == 5000 and run["train"]["lr"] == 0.0002
     smoke = lvconfig.load(ROOT / "config.yaml", ROOT / "tests/smoke/config.yaml")
@@ -115,4 +115,4 @@ def test_smoke_config_overrides_sizes_only():
     assert set(smoke) <= {"run_type", "datasets", "evaluation", "size_overrides", "figures"}
     for key in smoke["size_overrides"]:
         assert key.split(".")[1] in {"fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
-                                     "ckpt_every", "eval_every", "keep_epochs"}, key
+                                     "ckpt_every", "eval_every", "eval_count", "keep_epochs"}, key

@@ -117,10 +117,24 @@ def test_shorter_clip_by_cropping():
     assert short.shape[1] == 8 and torch.allclose(short, full[:, :8])
 
 
-def test_video_discriminator_rejects_wrong_length():
-    model = build_model(tiny(ModelConfig()))
-    with pytest.raises(ValueError, match="16-frame clips"):
+def test_video_discriminator_rejects_short_clips_and_averages_long_ones():
+    model = build_model(tiny(ModelConfig())).eval()
+    with pytest.raises(ValueError, match="at least 16 frames"):
         model.video_discriminator(torch.zeros(1, 12, 3, 64, 64))
+    video = torch.rand(1, 20, 3, 64, 64) * 2 - 1
+    windows = torch.stack([model.video_discriminator(video[:, i : i + 16]) for i in range(5)])
+    # each of the 5 temporal outputs sees one 16-frame window: the 20-frame logit is their mean
+    assert torch.allclose(model.video_discriminator(video), windows.mean(0), atol=1e-5)
+
+
+def test_twenty_frame_model_encodes_and_generates_twenty_frames():
+    """Table 3.7's third row: EncGAN3 trained directly on 20 frames (motion code of temporal size 2)."""
+    model = build_model(tiny(ModelConfig(frames=20)))
+    video = torch.rand(2, 20, 3, 64, 64) * 2 - 1
+    mu_c, _, mu_m, _ = model.encode(video)
+    assert mu_m.shape == (2, model.cfg.dim_zm, 2)
+    assert model.generator(mu_c, mu_m).shape == (2, 20, 3, 64, 64)
+    assert model.sample_latents(2)[1].shape == (2, model.cfg.dim_zm, 2)
 
 
 def test_gradients_reach_every_trainable_part():

@@ -54,8 +54,27 @@ def get_run_json(wildcards):
     return json.dumps(run_of(wildcards.experiment), sort_keys=True)
 
 
-def get_train_videos(wildcards):
-    return videos_of(wildcards.experiment)
+def get_train_inputs(wildcards):
+    """The stored videos, plus what the run's metric hooks read (real features, the IS classifier)."""
+    run = run_of(wildcards.experiment)
+    data, hooks = run["data"], [
+        h.split("@")[0] for h in run["train"].get("eval_hooks", [])
+    ]
+    ds, res = data["dataset"], data["resolution"]
+    inputs = {"videos": videos_of(wildcards.experiment)}
+    if "vfid" in hooks:
+        inputs["fid_features"] = (
+            f"resources/features/{CFG['evaluation']['fid_detector']}/{ds}/{res}/16f.npz"
+        )
+    if "fvd_16f" in hooks:
+        inputs["fvd_features"] = (
+            f"resources/features/{CFG['evaluation']['detector']}/{ds}/{res}/16f.npz"
+        )
+    if "vis" in hooks:
+        inputs["classifier"] = (
+            f"resources/classifiers/{ds}_{res}_{data.get('label', 'action')}.pt"
+        )
+    return inputs
 
 
 def get_train_runtime(wildcards):
@@ -73,7 +92,7 @@ def get_sample_checkpoint(wildcards):
 
 def get_sample_args(wildcards):
     spec = CFG["samplers"][wildcards.sampler]
-    count = CFG["evaluation"]["generated_clips"]
+    count = spec.get("count", CFG["evaluation"]["generated_clips"])
     args = f"--mode {spec['mode']} --count {count}"
     if "frames" in spec:
         args += f" --frames {spec['frames']}"

@@ -16,8 +16,8 @@ rule resolve_experiment:
 
 rule train_model:
     input:
+        unpack(get_train_inputs),
         cfg="results/runs/{experiment}/config.yaml",
-        videos=get_train_videos,
     output:
         ckpt="results/runs/{experiment}/final.pt",
         metrics="results/runs/{experiment}/metrics.csv",

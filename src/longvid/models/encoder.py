@@ -81,19 +81,27 @@ class ContentEncoder(nn.Module):
 
 
 class MotionEncoder(nn.Module):
-    """Moenc + Mofc: difference maps (B, T−1, C, H, W) -> (mu, logvar), each (B, dim_zm)."""
+    """Moenc + Mofc: difference maps (B, T−1, C, H, W) -> (mu, logvar), each (B, dim_zm).
+
+    A clip longer than the generator's 16-frame schedule (Table 3.7: EncGAN3 trained on 20 frames) needs a motion
+    code of temporal size n = motion_steps(T) > 1: the heads then give dim_zm * n values, shaped (B, dim_zm, n).
+    """
 
     def __init__(self, cfg):
+        from .generator import motion_steps
+
         super().__init__()
         e = cfg.e_fc
         self.n_maps = cfg.frames - 1
+        self.dim_zm, self.steps = cfg.dim_zm, motion_steps(cfg.frames)
         n_pairs, n_odd = pair_groups(self.n_maps)
         self.moenc = conv_trunk(cfg, pooled=True)
         bn = cfg.encoder_fc_bn
         self.pair = nn.Sequential(*fc_set(2 * e, e, bn))  # one fc set shared by every pair of embeddings
         self.mofc = nn.Sequential(*fc_set((n_pairs + n_odd) * e, e, bn), *fc_set(e, e, bn))
-        self.mu = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, cfg.dim_zm))
-        self.logvar = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, cfg.dim_zm))
+        out = cfg.dim_zm * self.steps
+        self.mu = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, out))
+        self.logvar = nn.Sequential(nn.Linear(e, e), nn.ReLU(inplace=True), nn.Linear(e, out))
 
     def forward(self, maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, n = maps.shape[:2]
@@ -106,7 +114,10 @@ class MotionEncoder(nn.Module):
         if n_odd:
             parts.append(emb[:, -1:])  # (B, 1, e): the odd last embedding, not compressed
         h = self.mofc(torch.cat(parts, dim=1).flatten(1))  # (B, e)
-        return self.mu(h), self.logvar(h)
+        if self.steps == 1:
+            return self.mu(h), self.logvar(h)  # (B, Zm)
+        shape = (b, self.dim_zm, self.steps)
+        return self.mu(h).view(shape), self.logvar(h).view(shape)  # (B, Zm, n)
 
 
 class Encoder(nn.Module):

@@ -51,12 +51,14 @@ class EncGAN3(nn.Module):
                        device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw (z_content (B, dim_zc), z_motion) ~ N(0, I) (Alg. 2 phase 2) on `device` (default: the model's).
 
-        z_motion is (B, dim_zm) for the trained clip length; for `frames` beyond it (Fig. 3.13) it is
-        (B, dim_zm, n) with n = motion_steps(frames), to be passed to `generator(..., frames=frames)`.
+        z_motion is (B, dim_zm) for a 16-frame schedule; for longer clips (`frames`, default the trained
+        length: Fig. 3.13, the 20-frame runs of Table 3.7) it is (B, dim_zm, n) with n = motion_steps(frames),
+        the shape the encoder gives and `generator(..., frames=frames)` takes.
         """
         device = device if device is not None else next(self.generator.parameters()).device
         z_c = standard_normal((batch, self.cfg.dim_zc), generator, device)
-        if frames is None or motion_steps(frames) == 1:
+        frames = self.cfg.frames if frames is None else frames
+        if motion_steps(frames) == 1:
             return z_c, standard_normal((batch, self.cfg.dim_zm), generator, device)
         return z_c, standard_normal((batch, self.cfg.dim_zm, motion_steps(frames)), generator, device)
 

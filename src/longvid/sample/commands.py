@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 
 SAMPLER_CHOICES = ("noise", "latent", "swap", "sum", "forced")  # = longvid.sample.encgan3.GROUP_SIZE keys
+LONG_SAMPLERS = ("recall", "lencgan")  # long videos: Alg. 7 (REncGAN) and Alg. 5 (LEncGAN), longvid.sample.<name>
 
 
 def register(sub) -> None:
     p = sub.add_parser("sample", help="generate videos from a checkpoint into a sample folder",
                        description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, type=Path, help="final.pt or checkpoints/epoch_XXXXX.pt")
-    p.add_argument("--sampler", "--mode", dest="sampler", required=True, choices=SAMPLER_CHOICES,
-                   help="noise / latent (Alg. 2), swap / sum (Fig. 3.10-3.11), forced (Fig. 3.13)")
+    p.add_argument("--sampler", "--mode", dest="sampler", required=True, choices=SAMPLER_CHOICES + LONG_SAMPLERS,
+                   help="noise / latent (Alg. 2), swap / sum (Fig. 3.10-3.11), forced (Fig. 3.13), "
+                        "recall (Alg. 7), lencgan (Alg. 5)")
     p.add_argument("--count", required=True, type=int,
                    help="videos to generate (swap / sum: whole groups of 4 / 3, so up to 3 / 2 more)")
     p.add_argument("--out", required=True, type=Path, help="sample folder results/samples/<exp>/<sampler>/<epoch>")
     p.add_argument("--videos", default=None, help="real videos resources/videos/<ds>/<res> (latent, swap, sum)")
     p.add_argument("--segments", default=None, help="clip index CSV when the run samples segments")
     p.add_argument("--split", default=None, help="real clip split (default: the run config's data.split)")
-    p.add_argument("--frames", type=int, default=None, help="forced: generated length (default 90)")
+    p.add_argument("--frames", type=int, default=None,
+                   help="forced: generated length (default 90); recall / lencgan: frames per long video")
+    p.add_argument("--latent", default="sample", choices=("sample", "mean"),
+                   help="recall / lencgan: sampled codes or posterior means (Table 5.8)")
     p.add_argument("--batch-size", type=int, default=16, help="videos per generator call (does not change them)")
     p.add_argument("--seed", type=int, default=0, help="base seed; video i is seeded from (seed, i)")
     p.add_argument("--mp4", type=int, default=8, help="also write the first K videos as mp4")
@@ -46,6 +52,10 @@ def load_model(checkpoint: Path, device):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sampler in LONG_SAMPLERS:
+        if args.frames is None or args.videos is None:
+            raise SystemExit(f"--sampler {args.sampler} needs --frames (long-video length) and --videos (real videos)")
+        return importlib.import_module(f"longvid.sample.{args.sampler}").run(args)
     import torch
 
     from longvid.sample.encgan3 import GROUP_SIZE, RealClips, SampleSpec, sample_videos
