@@ -15,7 +15,8 @@ from longvid.report import builders, figures, plan, tables
 def _metric_file(root: Path, exp: str, sampler: str, metrics: dict) -> Path:
     path = root / exp / sampler / "final.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    proto = {"detector": "i3d", "weights_sha256": "ab" * 32, "real_count": 8, "fake_count": 8}
+    proto = {"detectors": {"i3d_pool": {"weights_sha256": "ab" * 32}}, "generated_count": 8, "metrics": list(metrics),
+             "real_features": {"i3d_pool_16f": {"count": 8, "clips": {"length": 16}}}}
     path.write_text(json.dumps({"metrics": metrics, "protocol": proto, "run_type": "smoke"}))
     return path
 
@@ -36,7 +37,8 @@ def test_metrics_table_puts_thesis_and_difference_beside_each_cell(tmp_path):
     assert row["reproduced"] == 100.0 and row["thesis"] == 86.21 and row["difference"] == pytest.approx(13.79)
     assert set(csv["run_type"]) == {"smoke"}
     md = (tmp_path / "table_3_6.md").read_text()
-    assert "SMOKE RUN" in md and "100 / 86.21 (+13.8)" in md and "detector=i3d" in md
+    assert "SMOKE RUN" in md and "100 / 86.21 (+13.79)" in md
+    assert "i3d_pool weights sha256 abababababab; 8 real clips of 16f; 8 generated videos" in md
     assert "SMOKE RUN" in (tmp_path / "table_3_6.tex").read_text()
 
 

@@ -60,7 +60,7 @@ def curves_figure(spec: dict, metric_logs: list[Path], stem: Path) -> None:
                 ax.text(0.5, 0.5, "no evaluations logged", ha="center", va="center", transform=ax.transAxes)
             ax.set_title(f"{dataset}: {metric}")
             ax.set_ylabel(metric)
-    fig.suptitle(_title(spec, spec["figure"].replace("_", " ").capitalize()))
+    fig.suptitle(_title(spec, figure_name(spec) + ": " + ", ".join(metrics) + " over training epochs"))
     fig.tight_layout()
     save(fig, stem)
     plt.close(fig)
@@ -98,14 +98,23 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             panels.append((f"{exp} ({sampler}, epoch {epoch})", np.concatenate(rows, axis=0)))
-    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 2.2 * sum(p[1].shape[0] for p in panels) / 64 + 0.6 * len(panels)), squeeze=False)
+    width = 12.0  # inches; each panel keeps its image's aspect ratio, plus room for its title
+    heights = [width * image.shape[0] / image.shape[1] + 0.35 for _, image in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width, sum(heights) + 0.5), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
     for ax, (name, image) in zip(axes[:, 0], panels):
         ax.imshow(image)
         ax.set_title(name, fontsize=9)
         ax.axis("off")
-    fig.suptitle(_title(spec, spec["figure"].replace("_", " ").capitalize()))
+    fig.suptitle(_title(spec, figure_name(spec)))
+    fig.tight_layout()
     save(fig, stem)
     plt.close(fig)
+
+
+def figure_name(spec: dict) -> str:
+    """`figure_3_12` -> `Figure 3.12`."""
+    return "Figure " + spec["figure"].removeprefix("figure_").replace("_", ".")
 
 
 def _chunks(items: list, size: int) -> list[list]:

@@ -87,9 +87,17 @@ def metrics_table(spec: dict, metric_files: list[Path]) -> TableResult:
 
 
 def _protocol_note(doc: dict) -> str:
+    """Detectors with their weights hash, real and generated clip counts, IS splits (from the metrics JSON)."""
     proto = doc.get("protocol", {})
-    keys = ("detector", "weights_sha256", "real_count", "fake_count", "length")
-    return "protocol: " + ", ".join(f"{k}={str(proto[k])[:16]}" for k in keys if k in proto)
+    parts = [f"{name} weights sha256 {det.get('weights_sha256', '?')[:12]}" for name, det in proto.get("detectors", {}).items()]
+    reals = sorted({f"{r.get('count')} real clips of {r.get('clips', {}).get('length', '?')}f"
+                    for r in proto.get("real_features", {}).values()})
+    parts += reals
+    if "generated_count" in proto:
+        parts.append(f"{proto['generated_count']} generated videos")
+    if any(m.startswith("vis") for m in proto.get("metrics", [])):
+        parts.append(f"IS over {proto.get('is_splits')} splits")
+    return "protocol: " + "; ".join(parts)
 
 
 def _fmt(value) -> str:
