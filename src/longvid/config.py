@@ -22,6 +22,15 @@ LABEL_METRIC = re.compile(r"^vis(?:_hy|_hyx)?_(action|actor)$")
 SECTIONS = ("data", "model", "train", "recall", "lencgan")
 
 
+def use_running_interpreter() -> None:
+    """Put the interpreter running Snakemake (its venv) first on PATH, so that rules' `python -m longvid` is this
+    package; a rule's conda environment (`--sdm conda`) still puts its own interpreter before it."""
+    import os
+    import sys
+
+    os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 class ConfigError(ValueError):
     """A config value is wrong; the message names the key and the file."""
 

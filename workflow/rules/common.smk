@@ -1,19 +1,14 @@
 # Config validation and input functions; no rules here.
 import json
 import os
-import sys
 
 from longvid import config as lvconfig
 from longvid.metrics.evaluate import real_feature_files
 
-# Rules call `python -m longvid`: make that the interpreter running Snakemake (its venv) unless a rule's conda
-# environment (`--sdm conda`) puts its own first.
-os.environ["PATH"] = (
-    os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-)
+lvconfig.use_running_interpreter()
 
 CFG = lvconfig.validate(
-    dict(config), source="config (config.yaml + --configfile overrides)"
+    dict(config), source="config (config.yaml and --configfile overrides)"
 )
 SMOKE = CFG["run_type"] == "smoke"
 DATA_TABLES = ["table_3_1", "table_4_1", "table_4_4", "table_5_4"]
@@ -97,7 +92,7 @@ def get_sample_args(wildcards):
     if "frames" in spec:
         args += f" --frames {spec['frames']}"
     if spec["mode"] != "noise":
-        args += " --videos " + os.path.dirname(videos_of(wildcards.experiment))
+        args += f" --videos {os.path.dirname(videos_of(wildcards.experiment))}"
     return args
 
 
@@ -291,7 +286,7 @@ def get_bench_options(wildcards):
 def get_probe_options(wildcards):
     rows = CFG["tables"]["table_3_7"]["rows"]
     settings = " ".join(f"{r['resolution']}x{r['frames']}" for r in rows)
-    return f"--settings {settings}" + (" --quick" if SMOKE else "")
+    return f"--settings {settings}{' --quick' if SMOKE else ''}"
 
 
 def get_plan_spec(wildcards):
