@@ -101,3 +101,22 @@ def test_frames_figure_is_labelled_smoke(tmp_path):
     figures.frames_figure(spec, [sample], tmp_path / "figure_3_7")
     assert (tmp_path / "figure_3_7.png").stat().st_size > 1000 and (tmp_path / "figure_3_7.pdf").exists()
     assert figures._title(spec, "Figure 3 7").startswith("[SMOKE RUN]")
+
+
+def test_along_figure_reads_the_fvd_list(tmp_path):
+    path = _metric_file(tmp_path, "recall_taichi_128", "recall400", {"fvd_along_16f": [100.0, 120.0, 150.0]})
+    spec = {"figure": "figure_4_9", "kind": "along", "run_type": "full", "panels": [["recall_taichi_128", "recall400"]]}
+    figures.build_figure(json.dumps(spec), [str(path)], str(tmp_path / "figure_4_9"))
+    assert (tmp_path / "figure_4_9.png").stat().st_size > 1000
+
+
+def test_memory_table_reports_unprobed_rows(tmp_path):
+    probe = tmp_path / "memory.csv"
+    pd.DataFrame([{"resolution": 64, "frames": 16, "max_batch": 2, "device": "cpu:x86_64", "memory_gb": 11.8}]).to_csv(probe, index=False)
+    spec = {"table": "table_3_7", "run_type": "smoke", "rows": [
+        {"thesis": "16 frames, 64x64", "frames": 16, "resolution": 64},
+        {"thesis": "16 frames, 128x128", "frames": 16, "resolution": 128}]}
+    result = builders.memory_table(spec, [probe])
+    frame = result.frame()
+    assert frame.loc[frame["row"] == "16 frames, 64x64", "thesis"].item() == 10.0
+    assert any("16 frames, 128x128: not probed" in n for n in result.notes)
