@@ -187,6 +187,11 @@ def evaluations(cfg: dict, tables: list[str] | None = None) -> dict[tuple[str, s
             continue
         for cell in table_cells(cfg, table):
             needed.setdefault((cell.experiment, cell.sampler, cell.epoch), set()).add(cell.metric)
+    if tables is None:  # FVD along long videos (Fig. 4.9) is a figure of metric files
+        for spec in cfg["figures"].values():
+            if spec["kind"] == "along":
+                for exp, sampler in figure_panels(spec):
+                    needed.setdefault((exp, sampler, "final"), set()).add("fvd_along_16f")
     return {key: sorted(metrics) for key, metrics in sorted(needed.items())}
 
 

@@ -57,6 +57,10 @@ def get_train_inputs(wildcards):
     ]
     ds, res = data["dataset"], data["resolution"]
     inputs = {"videos": videos_of(wildcards.experiment)}
+    if (
+        data.get("sampling") == "segments"
+    ):  # fixed windows (the recall models' 24-frame clip pairs)
+        inputs["segments"] = f"resources/segments/{ds}/{res}/{data['length']}f.csv"
     if "vfid" in hooks:
         inputs["fid_features"] = (
             f"resources/features/{CFG['evaluation']['fid_detector']}/{ds}/{res}/16f.npz"
@@ -215,13 +219,22 @@ def get_figure_spec(wildcards):
         figure=wildcards.figure,
         run_type=CFG["run_type"],
     )
-    if spec["kind"] == "frames":
+    if spec["kind"] in ("frames", "along"):
         spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
     return json.dumps(spec, sort_keys=True)
 
 
+def get_train_segments_arg(wildcards, input):
+    return f"--segments {input.segments}" if "segments" in input.keys() else ""
+
+
 def get_figure_inputs(wildcards):
     spec = CFG["figures"][wildcards.figure]
+    if spec["kind"] == "along":
+        return [
+            f"results/metrics/{exp}/{sampler}/final.json"
+            for exp, sampler in lvconfig.figure_panels(spec)
+        ]
     if spec["kind"] == "curves":
         return sorted(
             f"results/runs/{exp}_{ds}_64/metrics.csv"

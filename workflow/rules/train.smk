@@ -32,8 +32,10 @@ rule train_model:
         mem_mb=32000,
         runtime=get_train_runtime,
         gpu=1,
+    params:
+        segments=get_train_segments_arg,
     shell:
-        "python -m longvid train --config {input.cfg} --videos $(dirname {input.videos})"
+        "python -m longvid train --config {input.cfg} --videos $(dirname {input.videos}) {params.segments}"
         " --out {output.ckpt} --metrics {output.metrics} > {log} 2>&1"
 
 

@@ -1,7 +1,7 @@
 """Thesis figures: metric curves over training epochs and frame grids with difference maps.
 
 Curves (Fig. 3.2-3.3) are drawn with seaborn from each run's `metrics.csv` (`epoch, step, name, value`, written by
-the training loop's evaluation hook). Frame grids (Fig. 3.4-3.13) show frames of sampled videos, with the
+the training loop's evaluation hook); Fig. 4.9 plots the `fvd_along_16f` list of a metric file. Frame grids (Fig. 3.4-3.13) show frames of sampled videos, with the
 difference maps of Eq. (3.3) (v_j = x_{j-1} - x_j, shown as |v_j|) in the row under the frames, as in the thesis.
 """
 
@@ -121,10 +121,26 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> None:
+    """Fig. 4.9: FVD of consecutive non-overlapping 16-frame clips along the generated long videos."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for (exp, sampler), path in zip(spec["panels"], metric_files):
+        values = json.loads(Path(path).read_text())["metrics"]["fvd_along_16f"]
+        starts = [16 * i for i in range(len(values))]
+        ax.plot(starts, values, marker="o", label=f"{exp} ({sampler})")
+    ax.set_xlabel("first frame of the 16-frame clip")
+    ax.set_ylabel("FVD (16 frames)")
+    ax.legend()
+    fig.suptitle(_title(spec, figure_name(spec) + ": FVD along the generated videos"))
+    fig.tight_layout()
+    save(fig, stem)
+    plt.close(fig)
+
+
+FIGURE_KINDS = {"curves": curves_figure, "frames": frames_figure, "along": along_figure}
+
+
 def build_figure(spec_json: str, inputs: list[str], out: str) -> None:
     spec = json.loads(spec_json)
-    stem = Path(out)
-    if spec["kind"] == "curves":
-        curves_figure(spec, [Path(p) for p in inputs], stem)
-    else:
-        frames_figure(spec, [Path(p) for p in inputs], stem)
+    FIGURE_KINDS[spec["kind"]](spec, [Path(p) for p in inputs], Path(out))
