@@ -42,6 +42,7 @@ class ToyRecipe(Recipe):
     def __init__(self, model, cfg, ctx):
         super().__init__(model, cfg, ctx)
         self.optimizers = {"net": adam(model.parameters(), cfg)}
+        self.groups = {"net": list(model.parameters())}
         self.calls = 0
 
     def step(self, batch):
@@ -50,7 +51,7 @@ class ToyRecipe(Recipe):
         if self.noisy:
             x = x + 0.1 * torch.randn_like(x)
         loss = (self.model(x) - target).pow(2).mean()
-        self.update("net", loss, list(self.model.parameters()))
+        self.update_parts(("net",), loss)
         self.calls += 1
         if self.kill_at is not None and self.calls == self.kill_at:
             os.kill(os.getpid(), signal.SIGTERM)

@@ -31,13 +31,15 @@ class Recipe:
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state[name])
 
-    def update(self, name: str, loss, params) -> None:
-        """Backward ``loss``, average gradients over ranks, step optimiser ``name`` (grads zeroed first)."""
-        opt = self.optimizers[name]
-        opt.zero_grad(set_to_none=True)
+    def update_parts(self, names: tuple[str, ...], loss) -> None:
+        """Zero the named parts' gradients, backward, average over ranks, step their optimisers (needs
+        ``self.groups``: part name -> parameters, from ``model.param_groups()``)."""
+        for name in names:
+            self.optimizers[name].zero_grad(set_to_none=True)
         loss.backward()
-        self.ctx.sync_grads(params)
-        opt.step()
+        for name in names:
+            self.ctx.sync_grads(self.groups[name])
+            self.optimizers[name].step()
 
 
 def adam(params, cfg):

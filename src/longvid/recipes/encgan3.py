@@ -97,7 +97,7 @@ class EncGAN3Recipe(Recipe):
         with ctx.autocast():
             l_dv = discriminator_loss(d_v(x), [d_v(f) for f in fakes])
             l_di = discriminator_loss(d_i(random_frames(x)), [d_i(random_frames(f)) for f in fakes])
-        self._update(("image_discriminator", "video_discriminator"), l_di + l_dv)
+        self.update_parts(("image_discriminator", "video_discriminator"), l_di + l_dv)
         out |= {"d_image": l_di.item(), "d_video": l_dv.item()}
         del fakes
 
@@ -108,7 +108,7 @@ class EncGAN3Recipe(Recipe):
                 rec = self._recon(x, g(*z), "encoder")
                 kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
                 l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
-            self._update(("encoder",), l_enc)
+            self.update_parts(("encoder",), l_enc)
             out |= {"enc": l_enc.item(), "enc_recon": rec.item(), "enc_kl": kl.item()}
 
         # 3. generator (Eq. 3.4 / 3.10, non-saturating)
@@ -124,15 +124,6 @@ class EncGAN3Recipe(Recipe):
                 rec = self._recon(x, fakes[0], "generator")
                 l_g = l_g + cfg.recon_weight * rec
                 out["g_recon"] = rec.item()
-        self._update(("generator",), l_g)
+        self.update_parts(("generator",), l_g)
         out |= {"g": l_g.item(), "g_adv": adv.item()}
         return out
-
-    def _update(self, names: tuple[str, ...], loss) -> None:
-        """Zero the named parts' gradients, backward, average over ranks, step their optimisers."""
-        for name in names:
-            self.optimizers[name].zero_grad(set_to_none=True)
-        loss.backward()
-        for name in names:
-            self.ctx.sync_grads(self.groups[name])
-            self.optimizers[name].step()

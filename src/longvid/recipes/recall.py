@@ -224,7 +224,7 @@ class RecallRecipe(Recipe):
             if x_tilde is not None:
                 noise_v, noise_i = self._adv_terms([x_tilde], [x_tilde], 0.0)
                 l_dv, l_di = l_dv + noise_v, l_di + noise_i
-        self._update(("image_discriminator", "video_discriminator"), l_di + l_dv)
+        self.update_parts(("image_discriminator", "video_discriminator"), l_di + l_dv)
         return {"d_image": l_di.item(), "d_video": l_dv.item()}
 
     def _recon_kl(self, x1, x2, fakes, stats):
@@ -243,7 +243,7 @@ class RecallRecipe(Recipe):
             rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
             loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
-        self._update(("encoder", "generator"), loss)
+        self.update_parts(("encoder", "generator"), loss)
         return {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
 
     def _separate_steps(self, x1, x2, z_tilde) -> dict:
@@ -254,7 +254,7 @@ class RecallRecipe(Recipe):
             f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
             rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
-        self._update(("encoder",), l_enc)
+        self.update_parts(("encoder",), l_enc)
         with self.ctx.autocast():
             f1, f2, f3, _ = self._fakes(x1, x2, enc_grad=False, gen_grad=True)
             x_tilde = self.model.generator(*z_tilde)
@@ -262,15 +262,6 @@ class RecallRecipe(Recipe):
             adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             g_rec = self._recon(x1, x2, f1, f2, f3)
             l_g = cfg.adv_weight * adv + cfg.recon_weight * g_rec
-        self._update(("generator",), l_g)
+        self.update_parts(("generator",), l_g)
         return {"enc": l_enc.item(), "recon": rec.item(), "kl": kl.item(), "g": l_g.item(), "g_adv": adv.item(),
                 "g_recon": g_rec.item()}
-
-    def _update(self, names: tuple[str, ...], loss) -> None:
-        """Zero the named parts' gradients, backward, average over ranks, step their optimisers."""
-        for name in names:
-            self.optimizers[name].zero_grad(set_to_none=True)
-        loss.backward()
-        for name in names:
-            self.ctx.sync_grads(self.groups[name])
-            self.optimizers[name].step()
