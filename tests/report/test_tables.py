@@ -16,7 +16,7 @@ def _metric_file(root: Path, exp: str, sampler: str, metrics: dict) -> Path:
     path = root / exp / sampler / "final.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     proto = {"detectors": {"i3d_pool": {"weights_sha256": "ab" * 32}}, "generated_count": 8, "metrics": list(metrics),
-             "real_features": {"i3d_pool_16f": {"count": 8, "clips": {"length": 16}}}}
+             "is_splits": 10, "real_features": {"i3d_pool_16f": {"count": 8, "clips": {"length": 16}, "dataset": "uva"}}}
     path.write_text(json.dumps({"metrics": metrics, "protocol": proto, "run_type": "smoke"}))
     return path
 
@@ -38,7 +38,7 @@ def test_metrics_table_puts_thesis_and_difference_beside_each_cell(tmp_path):
     assert set(csv["run_type"]) == {"smoke"}
     md = (tmp_path / "table_3_6.md").read_text()
     assert "SMOKE RUN" in md and "100 / 86.21 (+13.79)" in md
-    assert "i3d_pool weights sha256 abababababab; 8 real clips of 16f; 8 generated videos" in md
+    assert "protocol (uva): i3d_pool weights sha256 abababababab; 8 real clips of 16f; 8 generated videos\n" in md
     assert "SMOKE RUN" in (tmp_path / "table_3_6.tex").read_text()
 
 

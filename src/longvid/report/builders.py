@@ -54,7 +54,7 @@ def memory_table(spec: dict, inputs: list[Path]) -> TableResult:
         result.add(row["thesis"], "Batch size", float(rec["max_batch"]), f"probe on {rec['device']}")
     if not result.rows:
         raise ValueError(f"{inputs[0]}: no probe for any row of {spec['table']}")
-    devices = ", ".join(sorted({f"{d} ({m})" for d, m in zip(probe["device"], probe.get("memory_gb", probe["device"]))}))
+    devices = ", ".join(sorted({f"{d} (memory budget {m} GB)" for d, m in zip(probe["device"], probe["memory_gb"])}))
     result.notes.append(f"probed on: {devices}; the thesis used a 32 GiB V100 (0 = not even batch 1 fits = CUDA-OOM)")
     return result
 

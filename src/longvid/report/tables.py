@@ -80,24 +80,25 @@ def metrics_table(spec: dict, metric_files: list[Path]) -> TableResult:
         value = doc["metrics"][cell["metric"]]
         producer = f"{cell['experiment']} / {cell['sampler']} / {cell['epoch']}"
         result.add(cell["row"], cell["column"], float(value), producer)
-        protocols.add(_protocol_note(doc))
+        protocols.add(_protocol_note(doc, {c["metric"] for c in spec["cells"]}))
     result.notes.extend(sorted(protocols))
     result.add_cited()
     return result
 
 
-def _protocol_note(doc: dict) -> str:
+def _protocol_note(doc: dict, table_metrics: set[str]) -> str:
     """Detectors with their weights hash, real and generated clip counts, IS splits (from the metrics JSON)."""
     proto = doc.get("protocol", {})
+    datasets = sorted({str(r.get("dataset")) for r in proto.get("real_features", {}).values()})
     parts = [f"{name} weights sha256 {det.get('weights_sha256', '?')[:12]}" for name, det in proto.get("detectors", {}).items()]
     reals = sorted({f"{r.get('count')} real clips of {r.get('clips', {}).get('length', '?')}f"
                     for r in proto.get("real_features", {}).values()})
     parts += reals
     if "generated_count" in proto:
         parts.append(f"{proto['generated_count']} generated videos")
-    if any(m.startswith("vis") for m in proto.get("metrics", [])):
+    if any(m.startswith("vis") for m in table_metrics):
         parts.append(f"IS over {proto.get('is_splits')} splits")
-    return "protocol: " + "; ".join(parts)
+    return f"protocol ({', '.join(datasets)}): " + "; ".join(parts)
 
 
 def _fmt(value) -> str:
