@@ -98,16 +98,16 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             panels.append((f"{exp} ({sampler}, epoch {epoch})", np.concatenate(rows, axis=0)))
-    width = 12.0  # inches; each panel keeps its image's aspect ratio, plus room for its title
+    # 1.5 inches per 64 pixels of the widest panel (capped); each panel keeps its aspect ratio, plus its title
+    width = min(14.0, max(5.0, 1.5 * max(image.shape[1] for _, image in panels) / 64))
     heights = [width * image.shape[0] / image.shape[1] + 0.35 for _, image in panels]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(width, sum(heights) + 0.5), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width, sum(heights) + 0.6), squeeze=False,
+                             gridspec_kw={"height_ratios": heights}, layout="constrained")
     for ax, (name, image) in zip(axes[:, 0], panels):
         ax.imshow(image)
         ax.set_title(name, fontsize=9)
         ax.axis("off")
     fig.suptitle(_title(spec, figure_name(spec)))
-    fig.tight_layout()
     save(fig, stem)
     plt.close(fig)
 
