@@ -91,3 +91,16 @@ def test_open_memory_maps_are_bounded(store, monkeypatch):
         item = ds[i]
         assert torch.allclose(item["video"][:, 0, 0, 0], item["frames"].float().div(127.5).sub(1))
         assert len(ds._arrays) == 1
+
+
+def test_groups_filter(tmp_path):
+    rows = []
+    for vid, group in (("a", "A"), ("b", "B"), ("c", "A")):
+        save_npy(tmp_path / f"{vid}.npy", np.zeros((20, 8, 8, 3), np.uint8))
+        rows.append({"video_id": vid, "path": f"{vid}.npy", "n_frames": 20, "split": "train", "action": "taichi",
+                     "actor": vid, "group": group})
+    write_csv(tmp_path / "videos.csv", MANIFEST_COLUMNS, rows)
+    ds = ClipDataset(tmp_path, sampling="step", steps=(1, 1), groups=["A"])
+    assert [v for v, _ in ds.items] == ["a", "c"]
+    with pytest.raises(ValueError, match=r"videos.csv: no video .* group\(s\) \['D'\].*groups present: \['A', 'B'\]"):
+        ClipDataset(tmp_path, sampling="step", steps=(1, 1), groups=["D"])

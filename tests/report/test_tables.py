@@ -92,6 +92,13 @@ def test_frame_rows_difference_maps_follow_eq_3_3():
     assert diff[:, 5].max() == 30 and diff[:, [i for i in range(16) if i != 5]].max() == 0  # |x4 - x5| x 3
 
 
+def test_frame_rows_every_takes_the_first_n_frames():
+    video = np.broadcast_to(np.arange(100, dtype=np.uint8)[:, None, None, None], (100, 2, 2, 3))
+    rows = figures.frame_rows(video, n_frames=10, every=5, diffmaps=False)  # Fig. 4.11: 10 frames, one per 5
+    assert rows[0][0, ::2, 0].tolist() == list(range(0, 50, 5))
+    assert figures.frame_rows(video, n_frames=None, every=30, diffmaps=False)[0][0, ::2, 0].tolist() == [0, 30, 60, 90]
+
+
 def test_frames_figure_is_labelled_smoke(tmp_path):
     sample = tmp_path / "s"
     (sample / "videos").mkdir(parents=True)

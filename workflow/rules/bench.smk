@@ -15,7 +15,7 @@ rule run_benchmark:
         name="data|train|metrics|recall",
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["bench"]
     resources:
         mem_mb=16000,
         runtime=60,
@@ -33,7 +33,7 @@ rule probe_memory:
         "results/logs/probe_memory.log",
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["bench"]
     resources:
         mem_mb=32000,
         runtime=60,

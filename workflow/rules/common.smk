@@ -95,8 +95,10 @@ def get_sample_args(wildcards):
     args = f"--mode {spec['mode']} --count {count}"
     if "frames" in spec:
         args += f" --frames {spec['frames']}"
-    if spec["mode"] != "noise":
+    if get_sample_videos(wildcards):
         args += f" --videos {os.path.dirname(videos_of(wildcards.experiment))}"
+    if get_sample_segments(wildcards):
+        args += f" --segments {get_sample_segments(wildcards)}"
     return args
 
 
@@ -287,9 +289,18 @@ def get_classifier_params(wildcards):
 
 def get_sample_videos(wildcards):
     """Samplers that encode real clips read the experiment's stored videos."""
-    if CFG["samplers"][wildcards.sampler]["mode"] == "noise":
+    if CFG["samplers"][wildcards.sampler]["mode"] in ("noise", "forced"):
         return []
     return videos_of(wildcards.experiment)
+
+
+def get_sample_segments(wildcards):
+    """Short-clip samplers of a run trained on fixed windows read its clip index (the recall models' 24f pairs)."""
+    data = run_of(wildcards.experiment)["data"]
+    mode = CFG["samplers"][wildcards.sampler]["mode"]
+    if mode in ("latent", "swap", "sum") and data.get("sampling") == "segments":
+        return f"resources/segments/{data['dataset']}/{data['resolution']}/{data['length']}f.csv"
+    return []
 
 
 def get_bench_options(wildcards):

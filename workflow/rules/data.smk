@@ -31,7 +31,7 @@ rule preprocess_videos:
         "results/benchmarks/preprocess_videos/{dataset}_{res}.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["preprocess"]
     resources:
         mem_mb=8000,
         runtime=12 * 60,

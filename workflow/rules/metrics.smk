@@ -12,7 +12,7 @@ rule cache_real_features:
         "results/benchmarks/cache_real_features/{detector}_{dataset}_{res}_{length}f.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["features"]
     resources:
         mem_mb=16000,
         runtime=6 * 60,
@@ -37,7 +37,7 @@ rule train_classifier:
         "results/benchmarks/train_classifier/{dataset}_{res}_{label}.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["classifier"]
     resources:
         mem_mb=16000,
         runtime=12 * 60,
@@ -61,7 +61,7 @@ rule evaluate_model:
         "results/benchmarks/evaluate_model/{experiment}_{sampler}_{epoch}.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["evaluate"]
     resources:
         mem_mb=16000,
         runtime=4 * 60,

@@ -27,7 +27,7 @@ rule train_model:
         "results/benchmarks/train_model/{experiment}.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 8
+    threads: CFG["threads"]["train"]
     resources:
         mem_mb=32000,
         runtime=get_train_runtime,
@@ -43,6 +43,7 @@ rule sample_model:
     input:
         final="results/runs/{experiment}/final.pt",
         videos=get_sample_videos,
+        segments=get_sample_segments,
     output:
         directory("results/samples/{experiment}/{sampler}/{epoch}"),
     log:
@@ -51,7 +52,7 @@ rule sample_model:
         "results/benchmarks/sample_model/{experiment}_{sampler}_{epoch}.tsv"
     conda:
         "../../envs/longvid.yaml"
-    threads: 4
+    threads: CFG["threads"]["sample"]
     resources:
         mem_mb=16000,
         runtime=4 * 60,

@@ -5,7 +5,8 @@ EncGAN3's loaders do), one item per row of the clip index for ``sampling="segmen
 ``{"video": (T, C, H, W) float in [-1, 1], "label": int, "video_id": str, "frames": (T,) long}``. Random choices
 come from ``np.random.default_rng([seed, epoch, index])``, so a clip depends only on (seed, epoch, index) — not
 on workers, batch size or order. Videos too short for the requested clip are excluded and listed in ``excluded``
-(with a warning), never sampled with repeats.
+(with a warning), never sampled with repeats. ``groups`` keeps only videos of those manifest groups (e.g. the
+Taichi subset subject ``A`` that LEncGAN trains on, Sec. 4.5.2).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class ClipDataset(Dataset):
     """Clips of ``length`` frames from ``video_dir`` (a ``resources/videos/<dataset>/<res>/`` folder)."""
 
     def __init__(self, video_dir, length: int = 16, sampling: str = "step", steps: tuple[int, int] = (1, 3),
-                 split: str | None = None, segments=None, label: str = "action", seed: int = 0):
+                 split: str | None = None, segments=None, label: str = "action", seed: int = 0,
+                 groups: list[str] | None = None):
         if sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {sampling!r}")
         if label not in ("action", "actor"):
@@ -40,7 +42,12 @@ class ClipDataset(Dataset):
         manifest = read_manifest(self.video_dir)
         self.classes = sorted({row[label] for row in manifest})  # over all splits: same indices in train and test
         self._class_index = {name: i for i, name in enumerate(self.classes)}
-        videos = {row["video_id"]: row for row in manifest if split is None or row["split"] == split}
+        videos = {row["video_id"]: row for row in manifest
+                  if (split is None or row["split"] == split) and (not groups or row["group"] in groups)}
+        if not videos:
+            raise ValueError(f"{self.video_dir / 'videos.csv'}: no video of split {split or 'any'} and group(s) "
+                             f"{groups or 'any'}; check data.split / data.groups (groups present: "
+                             f"{sorted({row['group'] for row in manifest})})")
         need = span(length, self.steps[0]) if sampling == "step" else length
         self.excluded = sorted(v for v, row in videos.items() if row["n_frames"] < need)
         if self.excluded:

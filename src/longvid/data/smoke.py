@@ -11,7 +11,7 @@ Contents (actors × actions, frames): Weizmann 3 × 3 (+ lena's second walk take
 KTH 3 persons × 3 actions × 2 scenarios, 40 f at 160×120 (+ ``00sequences.txt``); UCF101 3 classes × 2 groups ×
 2 clips, 32-40 f at 160×120 (native 320×240, halved to keep CI fast); UvA 3 subjects × 2 smile types, 40 jpg
 frames at 128×128; Tai-Chi 4 YouTube sources (96×128, 420-700 f) cut by a metadata CSV into 11 clips of 80-380 f,
-plus one clip whose source video is unavailable; Sky 6 clip folders (96×128) of 12-48 frames — two shorter than
+plus one clip whose source video is unavailable; Sky 6 clip folders (96×128) of 12-160 frames — two shorter than
 24 frames and one with a missing frame, to exercise both filters.
 """
 
@@ -140,10 +140,10 @@ def taichi(out: Path, rng: np.random.Generator) -> list[str]:
     return ["taichi-metadata.csv"] + [f"youtube/{v}.mp4" for v, _, _ in TAICHI_SOURCES]
 
 
-SKY_CLIPS = (  # split, video, clip, frames, missing frame (gap) or None
-    ("train", "07U1fSrk9oI", 1, 40, None), ("train", "07U1fSrk9oI", 2, 12, None),
-    ("train", "0BYq4N7bE1Q", 1, 48, None), ("train", "0BYq4N7bE1Q", 2, 36, 17),
-    ("test", "1hD4qZlXm3s", 1, 32, None), ("test", "1hD4qZlXm3s", 2, 20, None),
+SKY_CLIPS = (  # split, video, clip, frames, missing frame (gap) or None; three long enough for Alg. 7 at 136 f
+    ("train", "07U1fSrk9oI", 1, 160, None), ("train", "07U1fSrk9oI", 2, 12, None),
+    ("train", "0BYq4N7bE1Q", 1, 144, None), ("train", "0BYq4N7bE1Q", 2, 36, 17),
+    ("test", "1hD4qZlXm3s", 1, 140, None), ("test", "1hD4qZlXm3s", 2, 20, None),
 )
 
 

@@ -74,9 +74,15 @@ def load_videos(sample_dir: Path, count: int) -> list[np.ndarray]:
     return [np.load(p) for p in paths]
 
 
-def frame_rows(video: np.ndarray, n_frames: int, every: int | None, diffmaps: bool) -> list[np.ndarray]:
-    """Image rows for one video: its frames, then (optionally) |x_{j-1} - x_j| under them."""
-    idx = np.arange(0, len(video), every) if every else np.linspace(0, len(video) - 1, n_frames).round().astype(int)
+def frame_rows(video: np.ndarray, n_frames: int | None, every: int | None, diffmaps: bool) -> list[np.ndarray]:
+    """Image rows for one video: its frames, then (optionally) |x_{j-1} - x_j| under them.
+
+    `every`: frames 0, every, 2 every, ... (the first `n_frames` of them when given, e.g. Fig. 4.11's 10 frames
+    every 5); otherwise `n_frames` (default 8) frames spread evenly over the video."""
+    if every:
+        idx = np.arange(0, len(video), every)[:n_frames]
+    else:
+        idx = np.linspace(0, len(video) - 1, n_frames or 8).round().astype(int)
     rows = [np.concatenate(list(video[idx]), axis=1)]
     if diffmaps:
         v = np.abs(video[np.maximum(idx - 1, 0)].astype(np.int16) - video[idx].astype(np.int16))
@@ -90,11 +96,15 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
     plt = _pyplot()
     panels = []
     epochs = [str(e) for e in spec.get("epochs", ["final"])]
-    for (exp, sampler), epoch_dirs in zip(spec["panels"], _chunks(sample_dirs, len(epochs))):
+    counts = spec.get("videos", 2)  # videos per panel: one number, or one per panel (Fig. 4.10: a swap group of 4, a sum group of 3)
+    counts = counts if isinstance(counts, list) else [counts] * len(spec["panels"])
+    if len(counts) != len(spec["panels"]):
+        raise ValueError(f"{spec['figure']}: videos lists {len(counts)} counts for {len(spec['panels'])} panels")
+    for (exp, sampler), count, epoch_dirs in zip(spec["panels"], counts, _chunks(sample_dirs, len(epochs))):
         for epoch, sample_dir in zip(epochs, epoch_dirs):
             rows = []
-            for video in load_videos(sample_dir, spec.get("videos", 2)):
-                rows += frame_rows(video, spec.get("frames", 8), spec.get("every"), spec.get("diffmaps", False))
+            for video in load_videos(sample_dir, count):
+                rows += frame_rows(video, spec.get("frames"), spec.get("every"), spec.get("diffmaps", False))
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             panels.append((f"{exp} ({sampler}, epoch {epoch})", np.concatenate(rows, axis=0)))
@@ -122,16 +132,17 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> None:
-    """Fig. 4.9: FVD of consecutive non-overlapping 16-frame clips along the generated long videos."""
+    """Fig. 4.9: FVD of consecutive non-overlapping 16-frame clips along the generated long videos, one panel per
+    experiment (Taichi (a), Sky (b))."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for (exp, sampler), path in zip(spec["panels"], metric_files):
+    fig, axes = plt.subplots(1, len(metric_files), figsize=(6 * len(metric_files), 3.5), squeeze=False)
+    for ax, (exp, sampler), path in zip(axes[0], spec["panels"], metric_files):
         values = json.loads(Path(path).read_text())["metrics"]["fvd_along_16f"]
         starts = [16 * i for i in range(len(values))]
         ax.plot(starts, values, marker="o", label=f"{exp} ({sampler})")
-    ax.set_xlabel("first frame of the 16-frame clip")
-    ax.set_ylabel("FVD (16 frames)")
-    ax.legend()
+        ax.set_title(f"{exp} ({sampler})", fontsize=9)
+        ax.set_xlabel("first frame of the 16-frame clip")
+        ax.set_ylabel("FVD (16 frames)")
     fig.suptitle(_title(spec, figure_name(spec) + ": FVD along the generated videos"))
     fig.tight_layout()
     save(fig, stem)
