@@ -1,7 +1,10 @@
-"""Helpers: a tiny EncGAN3 checkpoint (random weights) and a tiny video store (docs/contracts.md format)."""
+"""Helpers: tiny EncGAN3 / REncGAN checkpoints (random weights) and tiny video stores (docs/contracts.md format)."""
 
 from __future__ import annotations
 
+import csv
+
+import numpy as np
 import torch
 
 torch.set_num_threads(1)
@@ -28,3 +31,39 @@ def write_checkpoint(path, **model):
             net.encode(torch.rand(3, 16, 3, 64, 64) * 2 - 1) if net.encoder is not None else None
     torch.save({"config": cfg, "epoch": 7, "step": 70, "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
     return path
+
+
+def write_recall_checkpoint(path, r_enc: bool = True):
+    """A tiny recall-family (REncGAN) checkpoint: r2_64 preset, 24-frame training windows (16-frame clips + 8)."""
+    from longvid.recipes.recall import RecallRecipe, reference_index
+
+    cfg = run_config(preset="r2_64") | {"experiment": "tiny_recall", "family": "recall", "recall": {"r_enc": r_enc}}
+    cfg["data"] = cfg["data"] | {"length": 24}
+    torch.manual_seed(0)
+    net = RecallRecipe.build_model(cfg)
+    norms = {m: m.momentum for m in net.encoder.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+    for m in norms:  # running statistics = those of one batch: at init the activations are ~1e-5 and the default
+        m.momentum = 1.0  # momentum would leave BatchNorm unnormalised in eval, i.e. the codes blind to the frames
+    net.train()
+    with torch.no_grad():  # clips read as the recipe reads them (content frame x_r / x_0)
+        net.encode(torch.rand(4, 16, 3, 64, 64) * 2 - 1, reference_index(net, net.recall_cfg))
+    for m, momentum in norms.items():
+        m.momentum = momentum
+    torch.save({"config": cfg, "epoch": 3, "step": 30, "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    return path
+
+
+def write_videos(root, frames: int, count: int = 3):
+    """``count`` random uint8 videos of ``frames`` frames at 64x64 + videos.csv (split train, actor p<v>)."""
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for v in range(count):
+        np.save(root / f"v{v}.npy", rng.integers(0, 256, size=(frames, 64, 64, 3), dtype=np.uint8))
+        rows.append({"video_id": f"v{v}", "path": f"v{v}.npy", "n_frames": frames, "split": "train",
+                     "action": "a", "actor": f"p{v}", "group": ""})
+    with open(root / "videos.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return root

@@ -15,8 +15,8 @@ def register(sub) -> None:
                        description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, type=Path, help="final.pt or checkpoints/epoch_XXXXX.pt")
     p.add_argument("--sampler", "--mode", dest="sampler", required=True, choices=SAMPLER_CHOICES + LONG_SAMPLERS,
-                   help="noise / latent (Alg. 2), swap / sum (Fig. 3.10-3.11), forced (Fig. 3.13), "
-                        "recall (Alg. 7), lencgan (Alg. 5)")
+                   help="noise / latent (Alg. 2), swap / sum (Fig. 3.10-3.11; recall checkpoints: Fig. 4.10), "
+                        "forced (Fig. 3.13, not for recall checkpoints), recall (Alg. 7), lencgan (Alg. 5)")
     p.add_argument("--count", required=True, type=int,
                    help="videos to generate (swap / sum: whole groups of 4 / 3, so up to 3 / 2 more)")
     p.add_argument("--out", required=True, type=Path, help="sample folder results/samples/<exp>/<sampler>/<epoch>")
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     for index, video in sample_videos(model, args.sampler, spec, clips, dev, sources):
         writer.add(index, video)
     meta = {"sampler": args.sampler, "run_type": run_cfg.get("run_type", "full"), "checkpoint": str(args.checkpoint),
-            "seed": args.seed, "experiment": run_cfg.get("experiment"), "epoch": epoch,
+            "seed": args.seed, "experiment": run_cfg.get("experiment"), "family": run_cfg.get("family"), "epoch": epoch,
             "group_size": GROUP_SIZE[args.sampler], "real_clips": sources,
             "codes": "encoder" if clips is not None else "noise"}
     print(f"[sample] wrote {writer.count} videos to {writer.finish(meta).parent}")
