@@ -4,18 +4,21 @@ Frames are returned in **presentation order**: some real recordings hand frames 
 out of order (decode order, broken muxers); :func:`iter_frames` therefore passes the decoded frames through a
 small reorder buffer keyed by ``pts`` and :func:`read_video` sorts the whole video by ``pts``. A file that cannot be
 opened or decoded, or that holds fewer frames than its container declares (truncated), raises
-:class:`VideoReadError` naming the file. Writers are atomic (temporary file in the same folder + ``os.replace``).
+:class:`VideoReadError` naming the file. Writers are atomic (:func:`longvid.fsutil.atomic_path`: temporary file in
+the same folder + ``os.replace``).
 """
 
 from __future__ import annotations
 
 import heapq
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+
+from longvid.fsutil import atomic_path
+from longvid.fsutil import atomic_write_bytes as atomic_write_bytes  # re-exported: data writers import it here
 
 REORDER_WINDOW = 16  # frames held back to restore presentation order while streaming
 
@@ -130,58 +133,27 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, 
     if height % 2 or width % 2:
         raise ValueError(f"{path}: yuv420p needs even frame sizes, got {width}x{height}; crop or pad first")
     codec = codec or video_codec(path.suffix)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        with av.open(tmp, mode="w") as container:
-            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            if codec == "libx264":
-                stream.options = {"crf": str(quality), "preset": "veryfast"}
-            else:
-                stream.bit_rate = 8_000_000  # near-lossless cap; qmax bounds the quantiser
-                stream.options = {"qmin": "1", "qmax": str(max(2, min(31, quality // 4)))}
-            for frame in frames:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
+    with atomic_path(path, suffix=path.suffix) as tmp, av.open(str(tmp), mode="w") as container:
+        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if codec == "libx264":
+            stream.options = {"crf": str(quality), "preset": "veryfast"}
+        else:
+            stream.bit_rate = 8_000_000  # near-lossless cap; qmax bounds the quantiser
+            stream.options = {"qmin": "1", "qmax": str(max(2, min(31, quality // 4)))}
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
                 container.mux(packet)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for packet in stream.encode():
+            container.mux(packet)
     return path
 
 
 def save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     """Save ``array`` as ``.npy`` atomically (memory-mappable with ``np.load(path, mmap_mode="r")``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, np.ascontiguousarray(array))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path, suffix=".npy") as tmp:  # np.save appends .npy to a name without it
+        np.save(tmp, np.ascontiguousarray(array))
+    return Path(path)
 
 
 def probe(path: str | os.PathLike) -> dict:

@@ -37,6 +37,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from longvid.fsutil import atomic_path
+
 EXIT_INTERRUPTED = 75  # EX_TEMPFAIL: stopped by a signal after writing a resume checkpoint
 LOSS_VARIANTS = ("frames", "diffmaps_enc", "diffmaps")  # Eq. 3.1+3.4 / Eq. 3.9+3.4 / Eq. 3.9+3.10 (Table 3.6)
 ENCODER_MODES = ("auto", "train_test", "train_only", "none")  # Table 3.5 rows; auto = follow model.use_encoder
@@ -182,11 +184,8 @@ def atomic_save(obj, path: Path) -> None:
     """torch.save to a temporary file in the same folder, then os.replace."""
     import torch
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def rng_state(device) -> dict:
@@ -267,12 +266,10 @@ class MetricsLog:
         if resume_step is not None and self.path.exists():  # drop rows written after the resume point
             with open(self.path, newline="") as f:
                 rows = [r for r in csv.DictReader(f) if int(r["step"]) <= resume_step]
-        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
-        with open(tmp, "w", newline="") as f:
+        with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=METRIC_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(tmp, self.path)
 
     def write(self, epoch: int, step: int, values: dict) -> None:
         if self.path is None or not values:

@@ -144,6 +144,28 @@ def test_zip_member_errors(tmp_path):
         archive.list_members(tmp_path / "b.zip")
 
 
+def test_extraction_that_fails_midway_leaves_no_folder(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zf:  # stored, so the second member's bytes can be damaged in place
+        zf.writestr("a.txt", b"aaaa")
+        zf.writestr("b.txt", b"bbbb")
+    path.write_bytes(path.read_bytes().replace(b"bbbb", b"bbbX"))
+    with pytest.raises(archive.ArchiveError, match="member b.txt is damaged"):
+        archive.extract_all(path, tmp_path / "a")  # a.txt was already extracted into the temporary folder
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "bsdtar"  # called as: bsdtar -x -f ARCHIVE -C DEST; writes half the archive, then fails
+    fake.write_text("#!/bin/sh\necho half > \"$5/half.txt\"\necho broken >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}/usr/bin:/bin")
+    monkeypatch.setattr(archive, "RAR_TOOLS", archive.RAR_TOOLS[1:])  # bsdtar only
+    with pytest.raises(archive.ArchiveError, match=r"bsdtar failed \(broken\)"):
+        archive.extract_all(tmp_path / "u.rar", tmp_path / "u")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "bin"]
+
+
 def test_ucf101_rar_is_extracted_with_the_installed_tool(smoke_world, tmp_path, monkeypatch):
     """A stand-in ``bsdtar`` on PATH (it unpacks a zip named UCF101.rar) checks the extraction wiring end to end."""
     import os

@@ -67,6 +67,21 @@ def test_cache_is_reused_and_rebuilt_when_anything_changes(tmp_path):
         assert data["sigma"].shape == (4, 4) and data["mu"].dtype == np.float64
 
 
+def test_cache_that_fails_mid_write_keeps_the_old_one(tmp_path, monkeypatch):
+    out = tmp_path / "16f.npz"
+    features.save_features(out, np.ones((3, 4)), "old", {})
+    before = out.read_bytes()
+
+    def half_then_fail(f, **arrays):
+        f.write(before[: len(before) // 2])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        features.save_features(out, np.zeros((3, 4)), "new", {})
+    assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["16f.npz"]
+
+
 def test_sample_folder_reading(tmp_path):
     folder = write_sample_folder(tmp_path, n=3, frames=12)
     assert [p.name for p in features.sample_videos(folder)] == ["00000.npy", "00001.npy", "00002.npy"]

@@ -56,3 +56,19 @@ def test_trial_reports_time_and_memory(monkeypatch):
                         classmethod(lambda cls, run: orig(cls, {"model": run["model"] | tiny})))
     row = bench.trial(64, 16, 2, 1, "cpu", 1)
     assert row["status"] == "ok" and row["sec_per_iter"] > 0 and row["peak_mem_mb"] > 50
+
+
+@pytest.mark.parametrize("module", ["train", "recall"])
+@pytest.mark.parametrize("old", [None, "old\n"])
+def test_bench_csv_that_fails_mid_write_leaves_no_target_or_temp_file(tmp_path, module, old):
+    from longvid.bench import recall
+
+    write, number = {"train": (bench._write, "sec_per_iter"), "recall": (recall._write, "seconds")}[module]
+    path = tmp_path / "bench.csv"
+    if old is not None:
+        path.write_text(old)
+    rows = [{number: 1.0}, {number: "not a number"}]  # the header and the first row are written, then it fails
+    with pytest.raises(ValueError):
+        write(path, rows)
+    assert (path.read_text() if path.exists() else None) == old
+    assert [p.name for p in tmp_path.iterdir()] == ([] if old is None else ["bench.csv"])

@@ -10,10 +10,11 @@ Rows of ``results/bench/metrics.csv`` (``name, value, unit, device, detail``):
 from __future__ import annotations
 
 import csv
-import os
 import tempfile
 import time
 from pathlib import Path
+
+from longvid.fsutil import atomic_path
 
 
 def add_arguments(parser) -> None:
@@ -72,13 +73,10 @@ def run(args) -> int:
     rows += [("real_features_first_s", first, "s", device, f"{videos} real videos, one 16f clip each"),
              ("real_features_cached_s", cached, "s", device, "same set, cache hit"),
              ("real_features_speedup", first / cached, "x", device, "must be >= 10")]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["name", "value", "unit", "device", "detail"])
         writer.writerows([(n, f"{v:.6g}", u, d, t) for n, v, u, d, t in rows])
-    os.replace(tmp, args.out)
     for n, v, u, _, _ in rows:
         print(f"{n}: {v:.4g} {u}")
     return 0 if first / cached >= 10 else 1

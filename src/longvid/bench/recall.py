@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import os
 import platform
 import tempfile
 from pathlib import Path
+
+from longvid.fsutil import atomic_path
 
 COLUMNS = ("machine", "device", "date", "widths", "resolution", "task", "model", "video_frames", "clip_frames",
            "batch_size", "peak_mem_mb", "seconds", "sec_per_frame", "status")
@@ -180,12 +181,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
             fmt = {k: ("" if row.get(k) is None else f"{row[k]:.6g}") for k in ("seconds", "sec_per_frame")}
             writer.writerow({k: row.get(k) for k in COLUMNS} | fmt)
-    os.replace(tmp, path)

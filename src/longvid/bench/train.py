@@ -22,6 +22,8 @@ import os
 import platform
 from pathlib import Path
 
+from longvid.fsutil import atomic_path
+
 COLUMNS = ("machine", "device", "date", "resolution", "frames", "batch_size", "sec_per_iter", "peak_mem_mb", "status",
            "load_avg")  # load_avg: 1-minute load average after the trial (CPU timings on a shared machine)
 PROBE_COLUMNS = COLUMNS + ("max_batch", "memory_gb")  # --max-batch: batch_size = max_batch; memory_gb = budget
@@ -172,13 +174,10 @@ def _budget_mb(device: str, cpu_limit_mb: float) -> float:
 
 
 def _write(path: Path, rows: list[dict], columns=COLUMNS) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             sec = row["sec_per_iter"]
             sec = "" if sec is None else f"{sec:.4f}"
             writer.writerow({k: row.get(k, "") for k in columns} | {"sec_per_iter": sec})
-    os.replace(tmp, path)

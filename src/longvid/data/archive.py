@@ -17,6 +17,8 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from longvid.fsutil import atomic_dir
+
 RAR_TOOLS = (  # (executable, argument list before archive and destination)
     ("unar", lambda a, d: ["unar", "-q", "-f", "-o", d, a]),
     ("bsdtar", lambda a, d: ["bsdtar", "-x", "-f", a, "-C", d]),
@@ -111,12 +113,10 @@ def extract_rar(archive: str | os.PathLike, dest: str | os.PathLike, by_hand: st
             f"Install one (apt-get install unar, or libarchive-tools for bsdtar) and rerun, or extract the archive "
             f"by hand into {by_hand or dest}")
     command = dict(RAR_TOOLS)[tool]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    result = subprocess.run(command(str(archive), str(tmp)), capture_output=True, text=True)
-    if result.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ArchiveError(f"{archive}: {tool} failed ({result.stderr.strip()[-300:]}); download the archive again")
-    os.replace(tmp, dest)
+    with atomic_dir(dest) as tmp:
+        result = subprocess.run(command(str(archive), str(tmp)), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ArchiveError(f"{archive}: {tool} failed ({result.stderr.strip()[-300:]}); download the archive again")
     return dest
 
 
@@ -125,17 +125,11 @@ def extract_all(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
     archive, dest = Path(archive), Path(dest)
     if dest.is_dir():
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if archive.suffix.lower() == ".rar":
         return extract_rar(archive, dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         for name in list_members(archive):
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(read_member(archive, name))
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest

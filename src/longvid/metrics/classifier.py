@@ -81,14 +81,11 @@ def to_model_input(clips: np.ndarray, cfg: ClassifierConfig, device: str = "cpu"
 
 def save_classifier(model: VideoClassifier, path, classes: list[str], extra: dict) -> None:
     """Atomic checkpoint ``{"config", "classes", "state_dict", ...extra}``."""
-    import os
-    from pathlib import Path
+    from longvid.fsutil import atomic_path
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save({"config": asdict(model.cfg), "classes": list(classes), "state_dict": model.state_dict(), **extra}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save({"config": asdict(model.cfg), "classes": list(classes), "state_dict": model.state_dict(), **extra},
+                   tmp)
 
 
 def load_classifier(path, device: str = "cpu") -> tuple[VideoClassifier, dict]:

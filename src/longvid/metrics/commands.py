@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
+
+from longvid.fsutil import atomic_write_text
 
 
 def _detector_args(p: argparse.ArgumentParser) -> None:
@@ -162,8 +163,4 @@ def resolve_device(device: str) -> str:
 
 def write_json(path: Path, obj: dict) -> None:
     """Atomic JSON write (temp file in the same folder + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))

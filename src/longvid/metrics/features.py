@@ -18,12 +18,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+from longvid.fsutil import atomic_path
 
 CACHE_VERSION = 1  # bump when the extraction protocol changes
 
@@ -117,14 +118,10 @@ def save_features(out: Path, feats: np.ndarray, key: str, meta: dict) -> None:
     """Write ``feats`` + float64 mean/covariance + key + meta to ``out`` atomically."""
     from longvid.metrics.frechet import FeatureStats
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     stats = FeatureStats.of(feats)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(out) as tmp, open(tmp, "wb") as f:  # a file object: np.savez would append .npz to a name
         np.savez(f, feats=feats.astype(np.float32), mu=stats.mean(), sigma=stats.cov() if len(feats) > 1 else
                  np.zeros((feats.shape[1],) * 2), key=np.array(key), meta=np.array(json.dumps(meta)))
-    os.replace(tmp, out)
 
 
 def load_features(path: Path) -> tuple[np.ndarray, dict]:

