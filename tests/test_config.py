@@ -94,7 +94,8 @@ def test_table_cells_fill_templates_and_exist_in_thesis(full):
     assert (enc_kth.experiment, enc_kth.sampler, enc_kth.metric) == ("encgan3_kth_64", "latent", "vfid")
     assert thesis_lookup("table_3_2", enc_kth.row, enc_kth.column) == 66.62
     # every configured cell has a thesis value, except those the thesis prints as "-" (Table 3.4 no F-SA IS,
-    # Table 4.2 / 4.7 R_3VD at 136 frames) or leaves out (Table 4.8 step 4 beyond 32 frames)
+    # Table 4.2 / 4.7 R_3VD at 136 frames) or leaves out (Table 4.8 step 4 beyond 32 frames; Table 4.6 (b) has no
+    # G3AN row, while the grid's G3AN row also gets IS cells)
     missing = [
         (c.table, c.row, c.column)
         for t, spec in full["tables"].items()
@@ -103,8 +104,10 @@ def test_table_cells_fill_templates_and_exist_in_thesis(full):
         if thesis_lookup(t, c.row, c.column) is None
     ]
     assert missing == [("table_3_4", "no F-SA", f"{d} IS (actor)") for d in ("UvA", "Weizmann", "KTH")] + [
-        ("table_4_2", "136", "R_3VD"), ("table_4_7", "R_3VD", "136")
-    ] + [("table_4_8", "step 4", str(n)) for n in (64, 96, 100, 128, 136)]
+        ("table_4_2", "136", "R_3VD")
+    ] + [("table_4_6", "G3AN", f"{d} {m}") for d in ("UvA", "Weizmann", "KTH", "UCF101")
+         for m in ("IS", "H(y)", "H(y|x)")] + [("table_4_7", "R_3VD", "136")] + [
+        ("table_4_8", "step 4", str(n)) for n in (64, 96, 100, 128, 136)]
 
 
 def test_evaluations_collect_metrics_and_classifiers(full):
@@ -115,7 +118,8 @@ def test_evaluations_collect_metrics_and_classifiers(full):
 
 def test_smoke_config_overrides_sizes_only():
     smoke = yaml.safe_load((ROOT / "tests/smoke/config.yaml").read_text())
-    assert set(smoke) <= {"run_type", "datasets", "evaluation", "size_overrides", "figures", "tables", "samplers"}
+    assert set(smoke) <= {"run_type", "threads", "datasets", "evaluation", "size_overrides", "figures", "tables",
+                          "samplers"}
     for table in smoke.get("tables", {}).values():  # only FVD length lists shrink
         assert all(cell["metric"].startswith("fvd_len_") for part in table.values() for cell in part)
     for sampler in smoke.get("samplers", {}).values():
