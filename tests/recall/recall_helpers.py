@@ -27,8 +27,9 @@ def write_checkpoint(path: Path, run_cfg: dict) -> Path:
     return path
 
 
-def write_videos(folder: Path, lengths: list[int], res: int = 64, seed: int = 0) -> Path:
-    """A video folder of contracts.md: random uint8 videos + videos.csv."""
+def write_videos(folder: Path, lengths: list[int], res: int = 64, seed: int = 0,
+                 groups: list[str] | None = None) -> Path:
+    """A video folder of contracts.md: random uint8 videos + videos.csv (manifest groups empty unless given)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     with open(folder / "videos.csv", "w", newline="") as fh:
@@ -36,5 +37,5 @@ def write_videos(folder: Path, lengths: list[int], res: int = 64, seed: int = 0)
         w.writerow(["video_id", "path", "n_frames", "split", "action", "actor", "group"])
         for k, n in enumerate(lengths):
             np.save(folder / f"v{k}.npy", rng.integers(0, 256, (n, res, res, 3), dtype=np.uint8))
-            w.writerow([f"v{k}", f"v{k}.npy", n, "test", "", "", ""])
+            w.writerow([f"v{k}", f"v{k}.npy", n, "test", "", "", groups[k] if groups else ""])
     return folder

@@ -61,5 +61,13 @@ def test_video_does_not_depend_on_batch_size(world):
 
 def test_too_short_real_videos_are_a_clear_error(world):
     root, videos, ckpt, _ = world
-    with pytest.raises(ValueError, match="no any-split video has 1008 frames"):
+    with pytest.raises(ValueError, match="no any-split video of group\\(s\\) any has 1008 frames"):
         recall_sampler.run(args_for(root, ckpt, videos, root / "long", 1001))
+
+
+def test_real_videos_keep_the_run_groups(tmp_path):
+    videos = write_videos(tmp_path / "videos", [40, 50, 60], res=8, groups=["A", "B", "A"])
+    assert [r["video_id"] for r in recall_sampler.RealVideos(videos, 16, groups=["A"]).rows] == ["v0", "v2"]
+    assert len(recall_sampler.RealVideos(videos, 16).rows) == 3
+    with pytest.raises(ValueError, match=r"group\(s\) \['B'\] has 56 frames \(longest: 50\)"):
+        recall_sampler.RealVideos(videos, 56, groups=["B"])

@@ -108,18 +108,21 @@ class NpyFrames:
 
 
 class RealVideos:
-    """Whole real videos of a video folder with at least `min_frames` frames (contracts.md), read per window."""
+    """Whole real videos of a video folder with at least `min_frames` frames (contracts.md), read per window;
+    `groups` keeps only those manifest groups (the run's `data.groups`, e.g. LEncGAN's Taichi subject A)."""
 
-    def __init__(self, video_dir: str | Path, min_frames: int, split: str | None = None):
+    def __init__(self, video_dir: str | Path, min_frames: int, split: str | None = None,
+                 groups: list[str] | None = None):
         from longvid.data.store import read_manifest
 
-        rows = read_manifest(video_dir)
+        rows = [r for r in read_manifest(video_dir) if not groups or r["group"] in groups]
         self.dir = Path(video_dir)
         self.rows = [r for r in rows if r["n_frames"] >= min_frames and (not split or r["split"] == split)]
         if not self.rows:
             longest = max((r["n_frames"] for r in rows), default=0)
-            raise ValueError(f"{self.dir / 'videos.csv'}: no {split or 'any-split'} video has {min_frames} frames "
-                             f"(longest: {longest}); sample a shorter --frames or use another --split")
+            raise ValueError(f"{self.dir / 'videos.csv'}: no {split or 'any-split'} video of group(s) "
+                             f"{groups or 'any'} has {min_frames} frames (longest: {longest}); sample a shorter "
+                             "--frames or use another --split")
 
     def __call__(self, i: int) -> tuple[str, NpyFrames]:
         row = self.rows[i % len(self.rows)]
@@ -215,7 +218,8 @@ def run_sampler(args: argparse.Namespace, name: str, sample_fn, min_frames_fn) -
     dev = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda"
                        else "cpu")
     model, run_cfg, epoch = load_model(args.checkpoint, dev)
-    videos = RealVideos(args.videos, min_frames_fn(model, run_cfg, args.frames), args.split)
+    videos = RealVideos(args.videos, min_frames_fn(model, run_cfg, args.frames), args.split,
+                        run_cfg.get("data", {}).get("groups"))
     used = []
     for b in range(0, args.count, args.batch_size):
         indices = list(range(b, min(b + args.batch_size, args.count)))
