@@ -110,6 +110,21 @@ def test_frames_figure_is_labelled_smoke(tmp_path):
     assert figures._title(spec, "Figure 3 7").startswith("[SMOKE RUN]")
 
 
+def test_frames_figure_panel_counts_and_labels_must_match_the_panels(tmp_path):
+    sample = tmp_path / "s"
+    (sample / "videos").mkdir(parents=True)
+    for i in range(4):
+        np.save(sample / "videos" / f"{i:05d}.npy", np.zeros((16, 8, 8, 3), np.uint8))
+    spec = {"figure": "figure_4_10", "kind": "frames", "run_type": "full", "panels": [["e", "swap"], ["e", "sum"]],
+            "videos": [4, 3], "labels": ["swap group", "sum group"], "every": 2}
+    figures.frames_figure(spec, [sample, sample], tmp_path / "figure_4_10")
+    assert (tmp_path / "figure_4_10.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="videos lists 1 counts for 2 panels"):
+        figures.frames_figure(spec | {"videos": [4]}, [sample, sample], tmp_path / "x")
+    with pytest.raises(ValueError, match="labels lists 1 names for 2 panels"):
+        figures.frames_figure(spec | {"labels": ["a"]}, [sample, sample], tmp_path / "x")
+
+
 def test_along_figure_reads_the_fvd_list(tmp_path):
     path = _metric_file(tmp_path, "recall_taichi_128", "recall400", {"fvd_along_16f": [100.0, 120.0, 150.0]})
     spec = {"figure": "figure_4_9", "kind": "along", "run_type": "full", "panels": [["recall_taichi_128", "recall400"]]}

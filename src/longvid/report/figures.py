@@ -100,14 +100,19 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
     counts = counts if isinstance(counts, list) else [counts] * len(spec["panels"])
     if len(counts) != len(spec["panels"]):
         raise ValueError(f"{spec['figure']}: videos lists {len(counts)} counts for {len(spec['panels'])} panels")
-    for (exp, sampler), count, epoch_dirs in zip(spec["panels"], counts, _chunks(sample_dirs, len(epochs))):
+    labels = spec.get("labels") or [""] * len(spec["panels"])  # the thesis' row / sub-figure names, optional
+    if len(labels) != len(spec["panels"]):
+        raise ValueError(f"{spec['figure']}: labels lists {len(labels)} names for {len(spec['panels'])} panels")
+    for (exp, sampler), count, label, epoch_dirs in zip(spec["panels"], counts, labels,
+                                                        _chunks(sample_dirs, len(epochs))):
         for epoch, sample_dir in zip(epochs, epoch_dirs):
             rows = []
             for video in load_videos(sample_dir, count):
                 rows += frame_rows(video, spec.get("frames"), spec.get("every"), spec.get("diffmaps", False))
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
-            panels.append((f"{exp} ({sampler}, epoch {epoch})", np.concatenate(rows, axis=0)))
+            name = f"{exp} ({sampler}, epoch {epoch})"
+            panels.append((f"{label}: {name}" if label else name, np.concatenate(rows, axis=0)))
     # 1.5 inches per 64 pixels of the widest panel (capped); each panel keeps its aspect ratio, plus its title
     width = min(14.0, max(5.0, 1.5 * max(image.shape[1] for _, image in panels) / 64))
     heights = [width * image.shape[0] / image.shape[1] + 0.35 for _, image in panels]
