@@ -83,6 +83,19 @@ def test_plan_scales_measured_iteration_time(tmp_path):
     assert rec["sec_per_iter"] == 15.0 and rec["device_hours"] == pytest.approx(1000 * 15 / 3600, abs=0.05)
 
 
+def test_plan_counts_the_items_of_each_family(tmp_path):
+    bench = tmp_path / "train.csv"
+    pd.DataFrame([{"resolution": 64, "frames": 16, "batch_size": 1, "sec_per_iter": 2.0, "device": "cpu"}]).to_csv(bench, index=False)
+    recall = {"family": "recall", "data": {"dataset": "taichi", "resolution": 64, "length": 24, "sampling": "segments"},
+              "train": {"batch_size": 4, "epochs": 10}}
+    lenc = {"family": "lencgan", "data": {"dataset": "taichi", "resolution": 64, "length": 96, "groups": ["A"]},
+            "train": {"batch_size": 1, "epochs": 10}}
+    table = plan.plan({"run_type": "full", "runs": {"r": recall, "l": lenc}}, bench, tmp_path / "plan.csv")
+    rec = table.set_index("experiment")
+    assert rec.loc["r", "iterations"] == 10 * 75 and rec.loc["r", "sec_per_iter"] == 16.0  # 300 segments / 4; 2 x 4 clips
+    assert rec.loc["l", "iterations"] == 10 * 8 * 6 and rec.loc["l", "sec_per_iter"] == 2.0  # subject A: 8 videos x 6 clips
+
+
 def test_frame_rows_difference_maps_follow_eq_3_3():
     video = np.zeros((16, 4, 4, 3), np.uint8)
     video[5:] = 10  # one step change between frames 4 and 5

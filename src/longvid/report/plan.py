@@ -1,7 +1,8 @@
 """What a full reproduction costs: device-hours per experiment = epochs x iterations/epoch x measured s/iteration.
 
 Iterations per epoch follow Sec. 5.3.5 ("an epoch is one pass over the training set", the last incomplete batch
-kept): ceil(videos / batch size), one clip per video per epoch (step sampling draws one clip per video). The video
+kept): ceil(items / batch size), one clip per video per epoch for EncGAN3 (step sampling draws one clip per video);
+the recall and LEncGAN families count their own items (`items_per_epoch`). The video
 counts are the thesis' own (Tables 3.1, 4.1, 4.4), so the plan needs no downloaded data. Seconds per iteration come
 from `results/bench/train.csv` measured on this machine's device: the row with the same resolution and clip length
 and the nearest batch size, scaled linearly in batch size (an upper bound on a GPU, where larger batches amortise).
@@ -18,6 +19,32 @@ from longvid.fsutil import atomic_write_text
 
 # training videos per dataset as the thesis counts them (Table 3.1; Table 4.1 Taichi subset; Table 4.4 Sky train)
 THESIS_VIDEOS = {"uva": 1240, "weizmann": 93, "kth": 599, "ucf101": 13320, "taichi": 31, "sky": 2080}
+# Taichi subset videos per subject (Table 4.1)
+THESIS_SUBJECT_VIDEOS = {"A": 8, "B": 7, "C": 14, "D": 2}
+# 24-frame segments, the recall models' training items (Table 5.4); other sets: not counted by the thesis
+THESIS_SEGMENTS_24F = {"taichi": 300, "sky": 47075}
+
+
+def items_per_epoch(run: dict) -> tuple[int, int, str]:
+    """(items per epoch, EncGAN3-equivalent steps per item and clips per step factor, note) of a run's family.
+
+    encgan3: one clip per video. recall (Alg. 6): one item per 24-frame segment, and an iteration at batch B encodes
+    and generates 2B clips (D_V also scores the B stitched ones), timed as EncGAN3 at batch 2B. lencgan (Alg. 3-4):
+    one window per video of its subjects, each `length // clip` EncGAN3 iterations at the run's batch size.
+    """
+    data, family = run["data"], run.get("family", "encgan3")
+    videos = THESIS_VIDEOS[data["dataset"]]
+    if family == "lencgan":
+        groups = data.get("groups") or []
+        if data["dataset"] == "taichi" and groups:
+            videos = sum(THESIS_SUBJECT_VIDEOS[g] for g in groups)
+        clip = int((run.get("lencgan") or {}).get("clip", 16))
+        return videos, int(data.get("length", 16)) // clip, "lencgan: clips per window x EncGAN3 step"
+    if family == "recall":
+        if data.get("sampling") == "segments" and data["dataset"] in THESIS_SEGMENTS_24F:
+            return THESIS_SEGMENTS_24F[data["dataset"]], 1, "recall: 24f segments (Table 5.4), step ~ EncGAN3 at 2B"
+        return videos, 1, "recall: segments not counted by the thesis, one per video; step ~ EncGAN3 at 2B"
+    return videos, 1, ""
 
 
 def seconds_per_iteration(bench: pd.DataFrame, resolution: int, frames: int, batch: int) -> tuple[float, str]:
@@ -37,12 +64,17 @@ def plan(spec: dict, bench_csv: Path, out: Path) -> pd.DataFrame:
     for name, run in sorted(spec["runs"].items()):
         data, train = run["data"], run["train"]
         batch = int(train["batch_size"])
-        iters = int(train["epochs"]) * math.ceil(THESIS_VIDEOS[data["dataset"]] / batch)
-        sec, device = seconds_per_iteration(bench, int(data["resolution"]), int(data.get("length", 16)), batch)
+        items, steps, note = items_per_epoch(run)
+        iters = int(train["epochs"]) * math.ceil(items / batch) * steps
+        family = run.get("family", "encgan3")
+        frames = 16 if family in ("recall", "lencgan") else int(data.get("length", 16))  # they generate 16f clips
+        sec, device = seconds_per_iteration(bench, int(data["resolution"]), frames,
+                                            2 * batch if family == "recall" else batch)
         records.append(
-            dict(experiment=name, dataset=data["dataset"], resolution=data["resolution"], batch_size=batch,
-                 epochs=train["epochs"], iterations=iters, sec_per_iter=round(sec, 3), device=device,
-                 device_hours=round(iters * sec / 3600, 1), run_type=spec["run_type"])
+            dict(experiment=name, family=family, dataset=data["dataset"], resolution=data["resolution"],
+                 batch_size=batch, epochs=train["epochs"], items_per_epoch=items, iterations=iters,
+                 sec_per_iter=round(sec, 3), device=device, device_hours=round(iters * sec / 3600, 1),
+                 run_type=spec["run_type"], note=note)
         )
     table = pd.DataFrame.from_records(records)
     atomic_write_text(out, table.to_csv(index=False))
