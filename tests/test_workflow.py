@@ -33,13 +33,18 @@ def test_full_config_plans_every_target(tmp_path):
     proc = run([*where, "-n", "--quiet", "rules", "--", *targets], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
-    for rule in ("train_model", "sample_model", "evaluate_model", "cache_real_features", "train_classifier"):
+    rules = ("train_model", "sample_model", "evaluate_model", "cache_real_features", "cache_long_real_features",
+             "train_classifier")
+    for rule in rules:
         assert rule in out, rule
     # every Chapter 3 experiment is trained by all_tables + all_figures
     experiments = yaml.safe_load((ROOT / "config.yaml").read_text())["experiments"]
     proc = run([*where, "-n", "all_tables", "all_figures"], tmp_path)
     for name in experiments:
         assert f"results/runs/{name}/final.pt" in proc.stdout, name
+    # Fig. 4.9: real clips of Taichi videos of 400+ frames, Sky of 1024+ (the frames of the panels' samplers)
+    for features in ("i3d/taichi/128/16f_min400.npz", "i3d/sky/128/16f_min1024.npz"):
+        assert f"resources/features/{features}" in proc.stdout, features
 
 
 def test_bad_config_fails_naming_the_key(tmp_path):

@@ -1,10 +1,13 @@
-"""Tiny stores in the contracts.md layout, written by the tests (real videos and sample folders)."""
+"""Tiny stores in the contracts.md layout, written by the tests (real videos and sample folders), and a fast
+stand-in for the feature detectors."""
 
 import csv
 import json
 from pathlib import Path
 
 import numpy as np
+
+from longvid.metrics.detectors import DetectorConfig
 
 
 def write_video_store(root: Path, frames: list[int], res: int = 32, labels=None, seed: int = 0) -> Path:
@@ -37,3 +40,20 @@ def write_sample_folder(root: Path, n: int, frames: int, res: int = 32, seed: in
             "checkpoint": "none", "seed": seed}
     (folder / "samples.json").write_text(json.dumps(meta))
     return folder
+
+
+class CountingDetector:
+    """Test double with the Detector interface: mean colour + per-frame-mean std; counts clips seen."""
+
+    dim = 4
+
+    def __init__(self, tag="a"):
+        self.cfg, self.calls, self.tag = DetectorConfig(batch_size=2), 0, tag
+
+    def protocol(self):
+        return {"detector": "counting", "tag": self.tag}
+
+    def __call__(self, clips):
+        self.calls += len(clips)
+        x = clips.astype(np.float64)
+        return np.concatenate([x.mean((1, 2, 3)), x.mean((2, 3, 4)).std(1, keepdims=True)], 1)

@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 
 from longvid.cli import main
+from longvid.metrics import features
 from longvid.metrics.classifier_train import stratified_holdout
+from longvid.metrics.evaluate import EvalConfig, Evaluator, index_real_features
+from longvid.metrics.frechet import frechet_from_features
+from longvid.metrics.fvd import generated_features
 
-from metrics_store import write_sample_folder, write_video_store
+from metrics_store import CountingDetector, write_sample_folder, write_video_store
 
 
 def test_stratified_holdout_is_seeded_and_keeps_every_class_in_training():
@@ -59,3 +63,30 @@ def test_unknown_metric_is_rejected(tmp_path):
     samples = write_sample_folder(tmp_path, n=2, frames=20)
     with pytest.raises(ValueError, match="unknown metric"):
         main(["evaluate", "--samples", str(samples), "--metrics", "fvd_sideways", "--out", str(tmp_path / "x.json")])
+
+
+def fake_evaluator(cfg, paths, det):
+    ev = Evaluator(cfg, index_real_features(paths))
+    ev.detector = lambda name: det  # the I3D stand-in, for every detector name
+    return ev
+
+
+def test_fvd_along_reads_the_real_clips_of_long_videos(tmp_path):
+    store = write_video_store(tmp_path, [20, 24, 18, 30, 70, 80, 66, 90, 75], res=8)
+    samples = write_sample_folder(tmp_path, n=4, frames=64, res=8)
+    det = CountingDetector()
+    every, long = tmp_path / "16f.npz", tmp_path / "16f_min64.npz"
+    features.real_features(store, features.RealClipSpec(length=16), det, every)
+    features.real_features(store, features.RealClipSpec(length=16, min_frames=64), det, long)
+    cfg = EvalConfig(fvd_detector="counting", along_min_frames=64)
+    ev = fake_evaluator(cfg, [long, every], det)  # any order: each file says which clips it holds
+    out = ev.compute(samples, ["fvd2048_16f", "fvd_along_16f"])
+    real_long, _ = features.load_features(long)
+    assert len(real_long) == 5 and len(out["fvd_along_16f"]) == 4
+    assert out["fvd_along_16f"][1] == pytest.approx(
+        frechet_from_features(real_long, generated_features(det, samples, 16, start=16)), rel=1e-9)
+    used = ev.protocol["real_features"]
+    assert used["counting_16f_min64"]["file"] == str(long) and used["counting_16f_min64"]["count"] == 5
+    assert used["counting_16f"]["file"] == str(every) and used["counting_16f"]["count"] == 9  # fvd2048_16f
+    with pytest.raises(FileNotFoundError, match="--min-frames 64 --out .*/16f_min64.npz"):
+        fake_evaluator(cfg, [every], det).compute(samples, ["fvd_along_16f"])  # only the all-videos file

@@ -4,26 +4,8 @@ import numpy as np
 import pytest
 
 from longvid.metrics import features
-from longvid.metrics.detectors import DetectorConfig
 
-from metrics_store import write_sample_folder, write_video_store
-
-
-class CountingDetector:
-    """Test double with the Detector interface: mean colour + per-frame-mean std; counts clips seen."""
-
-    dim = 4
-
-    def __init__(self, tag="a"):
-        self.cfg, self.calls, self.tag = DetectorConfig(batch_size=2), 0, tag
-
-    def protocol(self):
-        return {"detector": "counting", "tag": self.tag}
-
-    def __call__(self, clips):
-        self.calls += len(clips)
-        x = clips.astype(np.float64)
-        return np.concatenate([x.mean((1, 2, 3)), x.mean((2, 3, 4)).std(1, keepdims=True)], 1)
+from metrics_store import CountingDetector, write_sample_folder, write_video_store
 
 
 def test_one_clip_per_video_short_videos_discarded_count_capped(tmp_path):
@@ -37,6 +19,41 @@ def test_one_clip_per_video_short_videos_discarded_count_capped(tmp_path):
     assert all(0 <= s <= n[p.stem] - 16 for p, s in items)
     all_items = features.choose_real_clips(store, features.RealClipSpec(length=16, count=2048))
     assert len(all_items) == 5
+
+
+def test_min_frames_keeps_only_long_videos(tmp_path):
+    store = write_video_store(tmp_path, [20, 70, 30, 64, 90], res=8)
+    items = features.choose_real_clips(store, features.RealClipSpec(length=16, min_frames=64))
+    assert sorted(p.stem for p, _ in items) == ["v001", "v003", "v004"]  # at least 64 frames
+    n = {"v001": 70, "v003": 64, "v004": 90}
+    assert all(0 <= s <= n[p.stem] - 16 for p, s in items)  # the clip may start anywhere in the long video
+    assert len(features.choose_real_clips(store, features.RealClipSpec(length=16, min_frames=10))) == 5
+
+
+def test_min_frames_error_names_folder_minimum_longest_and_fix(tmp_path):
+    store = write_video_store(tmp_path, [20, 70, 30], res=8)
+    with pytest.raises(ValueError) as err:
+        features.choose_real_clips(store, features.RealClipSpec(length=16, min_frames=400))
+    msg = str(err.value)
+    assert str(store) in msg and "400 frames" in msg and "longest video: 70 frames" in msg
+    assert "smaller --min-frames" in msg
+    with pytest.raises(ValueError, match="longest video: 70 frames.*smaller --length"):
+        features.choose_real_clips(store, features.RealClipSpec(length=100))
+
+
+def test_min_frames_is_in_the_cache_key(tmp_path):
+    store = write_video_store(tmp_path, [20, 70, 30], res=8)
+    det = CountingDetector()
+    every, long = features.RealClipSpec(length=16), features.RealClipSpec(length=16, min_frames=64)
+    key0, meta0 = features.cache_key(store, every, det.protocol())
+    key64, meta64 = features.cache_key(store, long, det.protocol())
+    assert key0 != key64 and meta64["clips"]["min_frames"] == 64
+    assert "min_frames" not in meta0["clips"]  # unset: the key of files made before the field existed
+    out = tmp_path / "16f.npz"
+    features.real_features(store, every, det, out)
+    feats, meta = features.real_features(store, long, det, out)  # same file, other minimum: rebuilt
+    assert det.calls == 4 and feats.shape == (1, 4) and meta["clips"]["min_frames"] == 64
+    assert features.cache_file_name(16) == "16f.npz" and features.cache_file_name(16, 400) == "16f_min400.npz"
 
 
 def test_step_clips_and_batches(tmp_path):
@@ -102,3 +119,7 @@ def test_real_feature_files_for_the_workflow():
     files = real_feature_files(["fvd_ratio", "vfid", "fvd_along_16f", "vis_actor"], "sky", 128)
     assert files == ["resources/features/i3d/sky/128/16f.npz", "resources/features/i3d/sky/128/128f.npz",
                      "resources/features/i3d_pool/sky/128/16f.npz"]
+    files = real_feature_files(["fvd2048_16f", "fvd_along_16f"], "sky", 128, along_min_frames=1024)
+    assert files == ["resources/features/i3d/sky/128/16f.npz", "resources/features/i3d/sky/128/16f_min1024.npz"]
+    files = real_feature_files(["fvd_along_16f"], "taichi", 128, along_min_frames=400)
+    assert files == ["resources/features/i3d/taichi/128/16f_min400.npz"]

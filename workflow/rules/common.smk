@@ -115,6 +115,17 @@ def get_eval_metrics(wildcards):
     return ",".join(metrics_of(wildcards))
 
 
+def along_min_frames(wildcards):
+    """Fig. 4.9: fvd_along_16f's real clips come from videos at least as long as the generated ones."""
+    if "fvd_along_16f" not in metrics_of(wildcards):
+        return 0
+    return CFG["samplers"][wildcards.sampler].get("frames", 0)  # no frames: clip-length samples
+
+
+def get_eval_along_arg(wildcards):
+    return f"--along-min-frames {along_min_frames(wildcards)}"
+
+
 def get_eval_inputs(wildcards):
     run = run_of(wildcards.experiment)
     data = run["data"]
@@ -123,7 +134,12 @@ def get_eval_inputs(wildcards):
     inputs = {
         "samples": f"results/samples/{wildcards.experiment}/{wildcards.sampler}/{wildcards.epoch}",
         "real": real_feature_files(
-            metrics_of(wildcards), ds, res, ev["detector"], ev["fid_detector"]
+            metrics_of(wildcards),
+            ds,
+            res,
+            ev["detector"],
+            ev["fid_detector"],
+            along_min_frames(wildcards),
         ),
     }
     for label in lvconfig.classifier_labels(metrics_of(wildcards)):

@@ -26,6 +26,34 @@ rule cache_real_features:
         " --batch-size 16 --out {output} > {log} 2>&1"
 
 
+# Fig. 4.9: real clips of long videos only (Taichi over 400 frames, Sky over 1024), for fvd_along_16f.
+rule cache_long_real_features:
+    input:
+        "resources/videos/{dataset}/{res}/videos.csv",
+    output:
+        "resources/features/{detector}/{dataset}/{res}/{length}f_min{min_frames}.npz",
+    log:
+        "results/logs/cache_real_features/{detector}_{dataset}_{res}_{length}f_min{min_frames}.log",
+    benchmark:
+        "results/benchmarks/cache_real_features/{detector}_{dataset}_{res}_{length}f_min{min_frames}.tsv"
+    wildcard_constraints:
+        min_frames="[1-9][0-9]*",
+    conda:
+        "../../envs/longvid.yaml"
+    threads: CFG["threads"]["features"]
+    resources:
+        mem_mb=16000,
+        runtime=6 * 60,
+        gpu=1,
+    params:
+        clips=CFG["evaluation"]["real_clips"],
+        seed=CFG["seed"],
+    shell:
+        "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
+        " --detector {wildcards.detector} --length {wildcards.length} --min-frames {wildcards.min_frames}"
+        " --count {params.clips} --seed {params.seed} --batch-size 16 --out {output} > {log} 2>&1"
+
+
 rule train_classifier:
     input:
         "resources/videos/{dataset}/{res}/videos.csv",
@@ -71,7 +99,9 @@ rule evaluate_model:
         classifiers=get_classifier_args,
         splits=CFG["evaluation"]["is_splits"],
         detectors=f"--fvd-detector {CFG['evaluation']['detector']} --fid-detector {CFG['evaluation']['fid_detector']}",
+        along=get_eval_along_arg,
     shell:
         "python -m longvid evaluate --samples {input.samples} --real-features {input.real}"
         " --metrics {params.metrics} {params.classifiers} --is-splits {params.splits} {params.detectors}"
+        " {params.along}"
         " --batch-size 16 --out {output} > {log} 2>&1"

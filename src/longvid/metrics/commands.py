@@ -44,7 +44,10 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the video subset and clip starts")
     p.add_argument("--step", type=int, default=1, help="temporal step between clip frames")
     p.add_argument("--split", default=None, help="only videos of this split (default: whole dataset)")
-    p.add_argument("--out", type=Path, required=True, help="resources/features/<det>/<dataset>/<res>/<len>f.npz")
+    p.add_argument("--min-frames", type=int, default=0,
+                   help="only videos of at least this many frames (fvd_along_16f, Fig. 4.9; 0 = every video)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="resources/features/<det>/<dataset>/<res>/<len>f.npz (<len>f_min<N>.npz with --min-frames N)")
     _detector_args(p)
     p.set_defaults(func=cmd_cache_real_features)
 
@@ -60,6 +63,9 @@ def register(sub) -> None:
     p.add_argument("--fvd-detector", default="i3d", choices=sorted(DETECTORS), help="FVD feature network")
     p.add_argument("--fid-detector", default="i3d_pool", choices=sorted(DETECTORS), help="video-FID network")
     p.add_argument("--along-max-frames", type=int, default=None, help="cap on frames scanned by fvd_along_16f")
+    p.add_argument("--along-min-frames", type=int, default=0,
+                   help="fvd_along_16f's real clips: from videos of at least this many frames, i.e. the file made "
+                        "with cache-real-features --min-frames N (Fig. 4.9; 0 = every video)")
     p.add_argument("--videos", type=Path, default=None,
                    help="real video folder: extract missing real features on the fly (not cached)")
     p.add_argument("--real-count", type=int, default=2048, help="with --videos: real videos, one clip each")
@@ -92,7 +98,8 @@ def cmd_cache_real_features(args) -> int:
     from longvid.metrics.features import RealClipSpec, real_features
 
     detector = Detector(_detector_cfg(args, args.detector))
-    spec = RealClipSpec(length=args.length, count=args.count, seed=args.seed, step=args.step, split=args.split)
+    spec = RealClipSpec(length=args.length, count=args.count, seed=args.seed, step=args.step, split=args.split,
+                        min_frames=args.min_frames)
     feats, meta = real_features(args.videos, spec, detector, args.out)
     print(f"{args.out}: {feats.shape[0]} real {args.length}-frame clips, {feats.shape[1]}-d {args.detector} features")
     return 0
@@ -119,7 +126,8 @@ def cmd_evaluate(args) -> int:
     samples_meta = read_samples_json(args.samples)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     cfg = EvalConfig(fvd_detector=args.fvd_detector, fid_detector=args.fid_detector, count=args.count,
-                     is_splits=args.is_splits, along_max_frames=args.along_max_frames, real_count=args.real_count,
+                     is_splits=args.is_splits, along_max_frames=args.along_max_frames,
+                     along_min_frames=args.along_min_frames, real_count=args.real_count,
                      seed=args.seed, detector=_detector_cfg(args, args.fvd_detector))
     ev = Evaluator(cfg, index_real_features(args.real_features), args.videos, _classifiers(args.classifier))
     values = ev.compute(args.samples, metrics)

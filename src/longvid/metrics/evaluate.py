@@ -5,9 +5,11 @@ Metric names (they state the protocol): ``fvd2048_16f``, ``fvd2048_128f``, ``fvd
 forms ``vis_{label}`` / ``vis_hy_{label}`` / ``vis_hyx_{label}`` with label ∈ {action, actor} (``vis.py``).
 
 Real features come from ``--real-features`` cache files (``longvid cache-real-features``), one per
-(detector, clip length); each file says inside which detector and length it holds, so any number of them can be
-passed in any order. A needed (detector, length) without a file is an error naming the command that makes it —
-unless ``--videos`` is given, then it is extracted on the fly with the same protocol (not cached).
+(detector, clip length, minimum video length); each file says inside which it holds, so any number of them can be
+passed in any order. ``fvd_along_16f`` reads the clips of real videos of at least ``along_min_frames`` frames
+(Fig. 4.9: "videos longer than 400 frames" on Taichi, 1024 on Sky, real and generated alike), the other metrics
+clips of every video. A needed file that is not given is an error naming the command that makes it — unless
+``--videos`` is given, then the features are extracted on the fly with the same protocol (not cached).
 """
 
 from __future__ import annotations
@@ -34,40 +36,46 @@ class EvalConfig:
     count: int | None = None  # generated videos used (None = all in the folder)
     is_splits: int = 10  # splits of video IS
     along_max_frames: int | None = None  # cap on the frames scanned by fvd_along_16f
+    along_min_frames: int = 0  # fvd_along_16f's real clips: only videos of at least this many frames (Fig. 4.9)
     real_count: int = 2048  # on-the-fly real features (--videos): videos, one clip each
     seed: int = 0  # on-the-fly real features: clip choice
     detector: DetectorConfig = DetectorConfig()  # device, batch size, resize, weights (name is overridden)
 
 
-def needed_features(metrics: list[str], cfg: EvalConfig) -> set[tuple[str, int]]:
-    """(detector, clip length) pairs of real features the metrics need."""
+def needed_features(metrics: list[str], cfg: EvalConfig) -> set[tuple[str, int, int]]:
+    """(detector, clip length, minimum video length) of the real features the metrics need."""
     need = set()
     for m in metrics:
         if m == "fvd_ratio":
-            need |= {(cfg.fvd_detector, 16), (cfg.fvd_detector, 128)}
+            need |= {(cfg.fvd_detector, 16, 0), (cfg.fvd_detector, 128, 0)}
         elif m == "fvd_along_16f":
-            need.add((cfg.fvd_detector, 16))
+            need.add((cfg.fvd_detector, 16, cfg.along_min_frames))
         elif FVD_FIRST.match(m):
-            need.add((cfg.fvd_detector, int(FVD_FIRST.match(m).group(1))))
+            need.add((cfg.fvd_detector, int(FVD_FIRST.match(m).group(1)), 0))
         elif m == "vfid":
-            need.add((cfg.fid_detector, cfg.vfid_length))
+            need.add((cfg.fid_detector, cfg.vfid_length, 0))
         elif not VIS.match(m):
             raise ValueError(f"unknown metric {m!r} (see longvid.metrics.evaluate)")
     return need
 
 
 def real_feature_files(metrics: list[str], dataset: str, res, fvd_detector: str = "i3d",
-                       fid_detector: str = "i3d_pool", root: str = "resources/features") -> list[str]:
+                       fid_detector: str = "i3d_pool", along_min_frames: int = 0,
+                       root: str = "resources/features") -> list[str]:
     """The cache files ``evaluate`` needs for ``metrics`` (for the workflow's input functions)."""
-    cfg = EvalConfig(fvd_detector=fvd_detector, fid_detector=fid_detector)
-    return [f"{root}/{det}/{dataset}/{res}/{length}f.npz" for det, length in sorted(needed_features(metrics, cfg))]
+    cfg = EvalConfig(fvd_detector=fvd_detector, fid_detector=fid_detector, along_min_frames=along_min_frames)
+    return [f"{root}/{det}/{dataset}/{res}/{feats_mod.cache_file_name(length, least)}"
+            for det, length, least in sorted(needed_features(metrics, cfg))]
 
 
-def index_real_features(paths: list[Path]) -> dict[tuple[str, int], tuple[np.ndarray, dict]]:
+def index_real_features(paths: list[Path]) -> dict[tuple[str, int, int], tuple[np.ndarray, dict]]:
+    """Cache files by (detector, clip length, minimum video length), as their meta says."""
     index = {}
     for path in paths:
         feats, meta = feats_mod.load_features(path)
-        index[(meta["detector"]["detector"], int(meta["clips"]["length"]))] = (feats, {**meta, "file": str(path)})
+        clips = meta["clips"]
+        key = (meta["detector"]["detector"], int(clips["length"]), int(clips.get("min_frames", 0)))
+        index[key] = (feats, {**meta, "file": str(path)})
     return index
 
 
@@ -86,16 +94,19 @@ class Evaluator:
             self.protocol["detectors"][name] = self._detectors[name].protocol()
         return self._detectors[name]
 
-    def real_feats(self, name: str, length: int) -> np.ndarray:
+    def real_feats(self, name: str, length: int, min_frames: int = 0) -> np.ndarray:
         det = self.detector(name)
-        if (name, length) not in self.real:
-            spec = feats_mod.RealClipSpec(length=length, count=self.cfg.real_count, seed=self.cfg.seed)
-            self.real[(name, length)] = feats_mod.real_features(self.videos, spec, det)
-        feats, meta = self.real[(name, length)]
+        key = (name, length, min_frames)
+        if key not in self.real:
+            spec = feats_mod.RealClipSpec(length=length, count=self.cfg.real_count, seed=self.cfg.seed,
+                                          min_frames=min_frames)
+            self.real[key] = feats_mod.real_features(self.videos, spec, det)
+        feats, meta = self.real[key]
         if _comparable(meta["detector"]) != _comparable(det.protocol()):
             raise ValueError(f"real features {meta.get('file', '')} were made with {meta['detector']}, "
                              f"not with the detector in use {det.protocol()}: rebuild them")
-        self.protocol["real_features"][f"{name}_{length}f"] = {
+        entry = f"{name}_{Path(feats_mod.cache_file_name(length, min_frames)).stem}"  # i3d_16f, i3d_16f_min400
+        self.protocol["real_features"][entry] = {
             "file": meta.get("file"), "count": len(feats), "clips": meta["clips"], "dataset": meta["dataset"],
             "resolution": meta["resolution"]}
         return feats
@@ -113,12 +124,14 @@ class Evaluator:
         self.samples, out, cache = Path(samples), {}, {}
         missing = sorted(k for k in needed_features(metrics, self.cfg) if k not in self.real)  # validates names
         if missing and self.videos is None:  # fail before any work
-            name, length = missing[0]
+            name, length, least = missing[0]
+            of = f" of videos of at least {least} frames" if least else ""
+            option = f" --min-frames {least}" if least else ""
             raise FileNotFoundError(
-                f"no real {name} features for {length}-frame clips: run `longvid cache-real-features "
-                f"--videos resources/videos/<dataset>/<res> --detector {name} --length {length} --out "
-                f"resources/features/{name}/<dataset>/<res>/{length}f.npz` and pass it with --real-features "
-                f"(or pass --videos to extract them on the fly); missing: {missing}")
+                f"no real {name} features for {length}-frame clips{of}: run `longvid cache-real-features "
+                f"--videos resources/videos/<dataset>/<res> --detector {name} --length {length}{option} --out "
+                f"resources/features/{name}/<dataset>/<res>/{feats_mod.cache_file_name(length, least)}` and pass "
+                f"it with --real-features (or pass --videos to extract them on the fly); missing: {missing}")
 
         def first(length: int) -> float:
             if length not in cache:
@@ -129,7 +142,7 @@ class Evaluator:
             if m == "fvd_ratio":
                 out[m] = fvd_ratio(first(16), first(128))
             elif m == "fvd_along_16f":
-                real = self.real_feats(self.cfg.fvd_detector, 16)
+                real = self.real_feats(self.cfg.fvd_detector, 16, self.cfg.along_min_frames)
                 out[m] = fvd_along(self.detector(self.cfg.fvd_detector), self.samples, real, self.cfg.count,
                                    max_frames=self.cfg.along_max_frames)
             elif FVD_FIRST.match(m):

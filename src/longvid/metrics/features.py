@@ -3,14 +3,17 @@
 Real set (PROTOCOL.md §4; FVD protocol of StyleGAN-V / TATS): **one random clip per real video**, at most
 ``count`` videos (a seeded random subset when there are more), videos shorter than the clip discarded; clips are
 ``length`` frames at temporal step ``step`` (1 = consecutive frames, the FVD setting of Sec. 5.3.5) from a
-uniformly random start. ``split=None`` uses the whole dataset, as the thesis does (Sec. 3.4.1).
+uniformly random start. ``split=None`` uses the whole dataset, as the thesis does (Sec. 3.4.1). ``min_frames``
+keeps only long videos: Fig. 4.9 compares windows along long generated videos with real clips of videos longer
+than 400 (Taichi) / 1024 (Sky) frames.
 Generated set: ``videos/NNNNN.npy`` of a sample folder (contracts.md), in file order; a clip is a frame range of
 each video (e.g. the first 16 frames). Videos are opened memory-mapped and read one batch of clips at a time, so
 2048 videos of 1000 frames are never held in memory.
 
 Cache: real features are written once per (dataset folder + manifest, resolution, clip length, step, count, seed,
-split, detector protocol incl. weights sha256) to ``resources/features/<detector>/<dataset>/<res>/<len>f.npz``,
-keyed inside by a sha256 of all of these; a file whose key differs is rebuilt. Written atomically.
+split, min_frames, detector protocol incl. weights sha256) to ``resources/features/<detector>/<dataset>/<res>/``
+``<len>f.npz`` (``<len>f_min<N>.npz`` when ``min_frames`` = N > 0), keyed inside by a sha256 of all of these; a
+file whose key differs is rebuilt. Written atomically.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ class RealClipSpec:
     seed: int = 0  # picks the videos and the clip starts
     step: int = 1  # temporal step between clip frames
     split: str | None = None  # None = whole dataset (Sec. 3.4.1); else "train" / "test"
+    min_frames: int = 0  # only videos with at least this many frames (Fig. 4.9: 400 Taichi, 1024 Sky)
+
+
+def cache_file_name(length: int, min_frames: int = 0) -> str:
+    """``16f.npz``, or ``16f_min400.npz`` for clips of videos of at least 400 frames."""
+    return f"{length}f_min{min_frames}.npz" if min_frames else f"{length}f.npz"
 
 
 def read_manifest(video_dir: Path) -> list[dict]:
@@ -55,9 +64,16 @@ def choose_real_clips(video_dir: Path, spec: RealClipSpec) -> list[tuple[Path, i
     """(video file, start frame) of one random clip per eligible real video, ``spec.count`` at most."""
     rows = [r for r in read_manifest(video_dir) if spec.split is None or r.get("split") == spec.split]
     span = (spec.length - 1) * spec.step + 1
-    rows = [r for r in rows if int(r["n_frames"]) >= span]
+    need = max(span, spec.min_frames)
+    longest = max((int(r["n_frames"]) for r in rows), default=0)
+    rows = [r for r in rows if int(r["n_frames"]) >= need]
     if not rows:
-        raise ValueError(f"{video_dir}: no video has the {span} frames a {spec.length}-frame clip needs")
+        if spec.min_frames > span:
+            raise ValueError(f"{video_dir}: no video has the {need} frames --min-frames asks for (longest video: "
+                             f"{longest} frames); pass a smaller --min-frames (in the workflow: the frames of the "
+                             f"fvd_along_16f sampler) or use a dataset with longer videos")
+        raise ValueError(f"{video_dir}: no video has the {span} frames a {spec.length}-frame clip needs "
+                         f"(longest video: {longest} frames); pass a smaller --length")
     rng = np.random.default_rng(spec.seed)
     if len(rows) > spec.count:
         rows = [rows[i] for i in sorted(rng.choice(len(rows), spec.count, replace=False))]
@@ -108,9 +124,12 @@ def _manifest_fingerprint(video_dir: Path) -> str:
 def cache_key(video_dir: Path, spec: RealClipSpec, protocol: dict) -> tuple[str, dict]:
     """sha256 over everything that shapes real features, and the readable dict it hashes."""
     video_dir = Path(video_dir)
+    clips = asdict(spec)
+    if not spec.min_frames:  # absent when unset, so files made before the field existed keep their key
+        del clips["min_frames"]
     meta = {"dataset": video_dir.parent.name, "resolution": video_dir.name,
             "manifest": _manifest_fingerprint(video_dir),
-            "clips": asdict(spec), "detector": protocol, "cache_version": CACHE_VERSION}
+            "clips": clips, "detector": protocol, "cache_version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest(), meta
 
 
