@@ -119,7 +119,8 @@ def along_min_frames(wildcards):
     """Fig. 4.9: fvd_along_16f's real clips come from videos at least as long as the generated ones."""
     if "fvd_along_16f" not in metrics_of(wildcards):
         return 0
-    return CFG["samplers"][wildcards.sampler].get("frames", 0)  # no frames: clip-length samples
+    # a sampler without frames writes clip-length samples
+    return CFG["samplers"][wildcards.sampler].get("frames", 0)
 
 
 def get_eval_along_arg(wildcards):
