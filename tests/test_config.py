@@ -125,5 +125,5 @@ def test_smoke_config_overrides_sizes_only():
     for sampler in smoke.get("samplers", {}).values():
         assert set(sampler) <= {"frames", "count"}
     for key in smoke["size_overrides"]:
-        assert key.split(".")[1] in {"fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
+        assert key.split(".")[1] in {"max_items", "fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
                                      "ckpt_every", "eval_every", "eval_count", "keep_epochs"}, key

@@ -360,7 +360,8 @@ def build_dataset(run_cfg: dict, videos: str | None, segments: str | None = None
     return ClipDataset(videos, length=int(data.get("length", 16)), sampling=data.get("sampling", "step"),
                        steps=tuple(data.get("steps", (1, 3))), split=split if split is not None else data.get("split"),
                        segments=segments, label=data.get("label", "action"),
-                       seed=int(run_cfg.get("seed", 0) if seed is None else seed), groups=data.get("groups"))
+                       seed=int(run_cfg.get("seed", 0) if seed is None else seed), groups=data.get("groups"),
+                       max_items=data.get("max_items"))
 
 
 def _channels_last(model) -> None:

@@ -104,3 +104,16 @@ def test_groups_filter(tmp_path):
     assert [v for v, _ in ds.items] == ["a", "c"]
     with pytest.raises(ValueError, match=r"videos.csv: no video .* group\(s\) \['D'\].*groups present: \['A', 'B'\]"):
         ClipDataset(tmp_path, sampling="step", steps=(1, 1), groups=["D"])
+
+
+def test_max_items_keeps_a_seeded_subset(tmp_path):
+    rows = []
+    for k in range(10):
+        save_npy(tmp_path / f"v{k}.npy", np.zeros((20, 8, 8, 3), np.uint8))
+        rows.append({"video_id": f"v{k}", "path": f"v{k}.npy", "n_frames": 20, "split": "train", "action": "a",
+                     "actor": "p", "group": ""})
+    write_csv(tmp_path / "videos.csv", MANIFEST_COLUMNS, rows)
+    ds = ClipDataset(tmp_path, sampling="step", steps=(1, 1), seed=1, max_items=4)
+    assert len(ds) == 4 and ds.items == ClipDataset(tmp_path, sampling="step", steps=(1, 1), seed=1, max_items=4).items
+    assert ds.items != ClipDataset(tmp_path, sampling="step", steps=(1, 1), seed=2, max_items=4).items
+    assert len(ClipDataset(tmp_path, sampling="step", steps=(1, 1), max_items=40)) == 10

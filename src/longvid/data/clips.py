@@ -6,7 +6,8 @@ EncGAN3's loaders do), one item per row of the clip index for ``sampling="segmen
 come from ``np.random.default_rng([seed, epoch, index])``, so a clip depends only on (seed, epoch, index) — not
 on workers, batch size or order. Videos too short for the requested clip are excluded and listed in ``excluded``
 (with a warning), never sampled with repeats. ``groups`` keeps only videos of those manifest groups (e.g. the
-Taichi subset subject ``A`` that LEncGAN trains on, Sec. 4.5.2).
+Taichi subset subject ``A`` that LEncGAN trains on, Sec. 4.5.2). ``max_items`` keeps a seeded subset of that many
+items (a size knob of the smoke runs: a shorter epoch through the same loop).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class ClipDataset(Dataset):
 
     def __init__(self, video_dir, length: int = 16, sampling: str = "step", steps: tuple[int, int] = (1, 3),
                  split: str | None = None, segments=None, label: str = "action", seed: int = 0,
-                 groups: list[str] | None = None):
+                 groups: list[str] | None = None, max_items: int | None = None):
         if sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {sampling!r}")
         if label not in ("action", "actor"):
@@ -55,6 +56,9 @@ class ClipDataset(Dataset):
                           f"{', '.join(self.excluded[:5])}", stacklevel=2)
         self.videos = {v: row for v, row in videos.items() if v not in self.excluded}
         self.items = self._items(segments)
+        if max_items is not None and len(self.items) > max_items:  # a seeded subset, the same every epoch
+            keep = np.random.default_rng([seed, len(self.items)]).choice(len(self.items), max_items, replace=False)
+            self.items = [self.items[i] for i in sorted(keep)]
         self._arrays: dict[str, np.ndarray] = {}
 
     def _items(self, segments) -> list[tuple[str, int]]:
