@@ -42,6 +42,14 @@ def videos_of(experiment):
     return f"resources/videos/{data['dataset']}/{data['resolution']}/videos.csv"
 
 
+def segments_of(experiment):
+    """The clip index a run trained on fixed windows reads (the recall models' 24f pairs), else None."""
+    data = run_of(experiment)["data"]
+    if data.get("sampling") != "segments":
+        return None
+    return f"resources/segments/{data['dataset']}/{data['resolution']}/{data['length']}f.csv"
+
+
 # --- training and sampling ------------------------------------------------------------------------------------
 
 
@@ -57,10 +65,8 @@ def get_train_inputs(wildcards):
     ]
     ds, res = data["dataset"], data["resolution"]
     inputs = {"videos": videos_of(wildcards.experiment)}
-    if (
-        data.get("sampling") == "segments"
-    ):  # fixed windows (the recall models' 24-frame clip pairs)
-        inputs["segments"] = f"resources/segments/{ds}/{res}/{data['length']}f.csv"
+    if segments_of(wildcards.experiment):
+        inputs["segments"] = segments_of(wildcards.experiment)
     if "vfid" in hooks:
         inputs["fid_features"] = (
             f"resources/features/{CFG['evaluation']['fid_detector']}/{ds}/{res}/16f.npz"
@@ -313,10 +319,9 @@ def get_sample_videos(wildcards):
 
 def get_sample_segments(wildcards):
     """Short-clip samplers of a run trained on fixed windows read its clip index (the recall models' 24f pairs)."""
-    data = run_of(wildcards.experiment)["data"]
     mode = CFG["samplers"][wildcards.sampler]["mode"]
-    if mode in ("latent", "swap", "sum") and data.get("sampling") == "segments":
-        return f"resources/segments/{data['dataset']}/{data['resolution']}/{data['length']}f.csv"
+    if mode in ("latent", "swap", "sum") and segments_of(wildcards.experiment):
+        return segments_of(wildcards.experiment)
     return []
 
 
