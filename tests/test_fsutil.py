@@ -1,4 +1,7 @@
-"""longvid.fsutil: the one temp-file + os.replace writer every output of the package goes through."""
+"""longvid.fsutil: the one temp-file + os.replace writer every output of the package goes through.
+
+The only test of that behaviour (an exception mid-write leaves the old target and no temporary): the writers built
+on `atomic_path` / `atomic_dir` (io, train, bench, sample, metrics) are not re-tested for it one by one."""
 
 from __future__ import annotations
 

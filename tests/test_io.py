@@ -82,35 +82,3 @@ def test_save_npy_is_memory_mappable(tmp_path):
     loaded = np.load(path, mmap_mode="r")
     assert isinstance(loaded, np.memmap) and np.array_equal(loaded, array)
     assert [p.name for p in tmp_path.iterdir()] == ["v.npy"]  # np.save did not append a second .npy
-
-
-def _fail_on_third_frame(monkeypatch):
-    import av
-
-    real, calls = av.VideoFrame.from_ndarray, []
-
-    def from_ndarray(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise OSError("disk full")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(av.VideoFrame, "from_ndarray", from_ndarray)
-
-
-@pytest.mark.parametrize("writer", ["write_video", "save_npy", "atomic_write_bytes"])
-@pytest.mark.parametrize("old", [None, b"old"])
-def test_writers_fail_mid_write_without_a_target_or_temp_file(tmp_path, monkeypatch, writer, old):
-    target = tmp_path / {"write_video": "v.mp4", "save_npy": "v.npy", "atomic_write_bytes": "v.bin"}[writer]
-    if old is not None:
-        target.write_bytes(old)
-    with pytest.raises((OSError, TypeError, AttributeError)):
-        if writer == "write_video":  # fails after two frames were encoded into the temporary .mp4
-            _fail_on_third_frame(monkeypatch)
-            io.write_video(target, np.zeros((6, 32, 32, 3), np.uint8))
-        elif writer == "save_npy":  # the header is written, then pickling the object payload fails
-            io.save_npy(target, np.array([lambda: 0], dtype=object))
-        else:
-            io.atomic_write_bytes(target, "not bytes")
-    assert (target.read_bytes() if target.exists() else None) == old
-    assert [p.name for p in tmp_path.iterdir()] == ([] if old is None else [target.name])

@@ -4,6 +4,11 @@ The numbers of each table are read from its line range in the thesis text extrac
 (`thesis_tables.yaml`), with citations, venue years and header tokens removed, and compared as a
 multiset of printed strings with the values of the CSV (plus the numbers printed as row/column
 labels where the table has them).
+
+The thesis text is read from `$LONGVID_THESIS_TEXT`, else from `../shared/thesis/000_6ccff8dfe153a956.txt` beside
+the repository (where CI's clone has its copy of shared/). When it is absent the text checks FAIL, naming the
+path: a missing thesis must not pass as a skipped test. Set `LONGVID_NO_THESIS=1` to skip them on purpose (a
+machine without the thesis); the checks of the CSV alone still run.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import pytest
 import yaml
 
 from longvid.report import thesis
-from longvid.report.thesis import TABLE_TITLES, load_thesis_values, tables, thesis_value
+from longvid.report.thesis import load_thesis_values, table_titles, tables, thesis_value
 
 ALL_TABLES = [f"3_{i}" for i in range(1, 8)] + [f"4_{i}" for i in range(1, 9)] + [f"5_{i}" for i in range(1, 14)]
 
@@ -39,9 +44,12 @@ def _thesis_text_path() -> Path:
 @pytest.fixture(scope="module")
 def thesis_lines() -> list[str]:
     path = _thesis_text_path()
-    if not path.is_file():
-        pytest.skip(f"thesis text not found at {path} (set LONGVID_THESIS_TEXT to its path)")
-    return path.read_text(encoding="utf-8").splitlines()
+    if path.is_file():
+        return path.read_text(encoding="utf-8").splitlines()
+    if os.environ.get("LONGVID_NO_THESIS") == "1":
+        pytest.skip(f"LONGVID_NO_THESIS=1: the thesis text checks are skipped (no file at {path})")
+    pytest.fail(f"thesis text not found at {path}: put shared/ beside the repository, set LONGVID_THESIS_TEXT to"
+                " the text file, or set LONGVID_NO_THESIS=1 to skip these checks on purpose", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +106,8 @@ def test_number_regex_reads_printed_forms():
 
 def test_all_28_tables_present(df, meta):
     assert tables() == ALL_TABLES
-    assert list(TABLE_TITLES) == ALL_TABLES
-    assert sorted(meta["tables"], key=lambda t: tuple(map(int, t.split("_")))) == ALL_TABLES
-    for t in ALL_TABLES:
-        assert meta["tables"][t]["title"] == TABLE_TITLES[t]
+    assert list(table_titles()) == ALL_TABLES  # the yaml lists the tables in thesis order
+    assert all(table_titles()[t] == meta["tables"][t]["title"] for t in ALL_TABLES)
 
 
 def test_keys_unique_values_parse_sources_valid(df):

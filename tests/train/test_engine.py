@@ -38,17 +38,6 @@ def test_epoch_batches_cover_each_index_once_and_split_by_rank():
     assert sorted({i for b in topped for i in b}) == list(range(10))
 
 
-@pytest.mark.parametrize("old", [None, b"old"])
-def test_checkpoint_that_fails_mid_save_leaves_no_target_or_temp_file(tmp_path, old):
-    path = tmp_path / "final.pt"
-    if old is not None:
-        path.write_bytes(old)
-    with pytest.raises(Exception, match="pickle"):
-        train.atomic_save({"model": {"w": torch.zeros(3)}, "hook": lambda: 0}, path)  # fails after the tensor
-    assert (path.read_bytes() if path.exists() else None) == old
-    assert [p.name for p in tmp_path.iterdir()] == ([] if old is None else ["final.pt"])
-
-
 def test_metrics_log_rewrite_on_resume_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "metrics.csv"
     log = train.MetricsLog(path, None)

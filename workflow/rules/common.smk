@@ -4,20 +4,16 @@ import os
 
 from longvid import config as lvconfig
 from longvid.metrics.evaluate import real_feature_files
+from longvid.report import kinds as table_kinds
+from longvid.report.kinds.memory import probe_settings
 
 lvconfig.use_running_interpreter()
 
 CFG = lvconfig.validate(
     dict(config), source="config (config.yaml and --configfile overrides)"
 )
+table_kinds.check_tables(CFG, source="config (config.yaml and --configfile overrides)")
 SMOKE = CFG["run_type"] == "smoke"
-DATA_TABLES = ["table_3_1", "table_4_1", "table_4_4", "table_5_4"]
-THESIS_DATASETS = {
-    "table_3_1": ["uva", "weizmann", "kth", "ucf101"],
-    "table_4_1": ["taichi"],
-    "table_4_4": ["uva", "weizmann", "kth", "ucf101", "taichi", "sky"],
-    "table_5_4": ["taichi", "sky"],
-}
 
 
 wildcard_constraints:
@@ -170,17 +166,11 @@ def table_files(table):
 
 
 def get_table_files():
-    files = [f for t in CFG["tables"] for f in table_files(t)]
-    return (
-        files
-        + get_data_table_files()
-        + table_files("table_5_3")
-        + ["results/tables/params.csv"]
-    )
+    return [f for t in CFG["tables"] for f in table_files(t)]
 
 
 def get_data_table_files():
-    return [f for t in DATA_TABLES for f in table_files(t)]
+    return [f for t in table_kinds.tables_of_kind(CFG, "data") for f in table_files(t)]
 
 
 def figure_files(figure):
@@ -198,44 +188,14 @@ def get_ablation_files(name):
     ]
 
 
-def table_kind(table):
-    if table in DATA_TABLES:
-        return "data"
-    if table == "table_5_3":
-        return "params"
-    return CFG["tables"][table]["kind"]
-
-
 def get_table_inputs(wildcards):
-    kind = table_kind(wildcards.table)
-    if kind == "metrics":
-        cells = lvconfig.table_cells(CFG, wildcards.table)
-        return sorted(
-            {
-                f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json"
-                for c in cells
-            }
-        )
-    if kind == "data":
-        return [
-            f"results/data/{ds}_stats.json" for ds in THESIS_DATASETS[wildcards.table]
-        ]
-    if kind == "params":
-        return ["results/tables/params.csv"]
-    if kind == "memory":
-        return ["results/probe/memory.csv"]
-    raise ValueError(f"table {wildcards.table}: kind {kind} has no builder")
+    """The files of the table's kind (longvid.report.kinds: metric JSONs, dataset stats, params.csv, probe)."""
+    return table_kinds.table_inputs(CFG, wildcards.table)
 
 
 def get_table_spec(wildcards):
-    """Everything the table builder needs, as JSON: kind, run type, and the cells with their inputs."""
-    kind = table_kind(wildcards.table)
-    spec = {"table": wildcards.table, "kind": kind, "run_type": CFG["run_type"]}
-    if kind == "metrics":
-        spec["cells"] = [c.__dict__ for c in lvconfig.table_cells(CFG, wildcards.table)]
-    elif kind == "memory":
-        spec["rows"] = CFG["tables"][wildcards.table]["rows"]
-    return json.dumps(spec, sort_keys=True)
+    """The table's config entry plus its id and run type, as JSON for `longvid build-table`."""
+    return json.dumps(table_kinds.table_spec(CFG, wildcards.table), sort_keys=True)
 
 
 def get_figure_spec(wildcards):
@@ -330,8 +290,8 @@ def get_bench_options(wildcards):
 
 
 def get_probe_options(wildcards):
-    rows = CFG["tables"]["table_3_7"]["rows"]
-    settings = " ".join(f"{r['resolution']}x{r['frames']}" for r in rows)
+    """The settings of every memory table (Table 3.7), probed in one job."""
+    settings = " ".join(probe_settings(CFG))
     return f"--settings {settings}{' --quick' if SMOKE else ''}"
 
 

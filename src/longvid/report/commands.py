@@ -8,7 +8,7 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser("build-table", help="rebuild one thesis table (csv, md, tex) next to the thesis numbers")
-    p.add_argument("--spec", required=True, help="table spec as JSON (written by workflow/rules/common.smk)")
+    p.add_argument("--spec", required=True, help="the table's config entry + table + run_type, as JSON (longvid.report.kinds.table_spec)")
     p.add_argument("--inputs", nargs="*", default=[], type=Path, help="metric JSONs / stats / bench files")
     p.add_argument("--out", required=True, type=Path, help="output stem, e.g. results/tables/table_3_2")
     p.set_defaults(func=_cmd_table)
@@ -25,11 +25,11 @@ def register(sub) -> None:
 
 
 def _cmd_table(args) -> int:
-    from longvid.report import builders
+    from longvid.report.kinds import build_table
     from longvid.report.tables import write_table
 
     spec = json.loads(args.spec)
-    result = builders.BUILDERS[spec["kind"]](spec, args.inputs)
+    result = build_table(spec, args.inputs)
     write_table(result, args.out)
     print(f"wrote {args.out}.{{csv,md,tex}} ({len(result.rows)} cells, {spec['run_type']} run)")
     return 0

@@ -28,13 +28,34 @@ def _title(spec: dict, text: str) -> str:
     return f"[SMOKE RUN] {text}" if spec.get("run_type") == "smoke" else text
 
 
-def save(fig, stem: Path) -> None:
+def save(fig, stem: Path) -> dict:
+    """Write `<stem>.png` and `<stem>.pdf`, close the figure, and return what it showed (`describe`)."""
     for ext in ("png", "pdf"):
         with atomic_path(stem.with_suffix(f".{ext}")) as tmp:
             fig.savefig(tmp, format=ext, dpi=120, bbox_inches="tight")
+    shown = describe(fig)
+    _pyplot().close(fig)
+    return shown
 
 
-def curves_figure(spec: dict, metric_logs: list[Path], stem: Path) -> None:
+def describe(fig) -> dict:
+    """What a figure shows, read back from the figure object: its title and, per panel in drawing order, the title,
+    axis labels, legend entries, the (x, y) data of each drawn line, any text, and the image (uint8 array) if any."""
+    panels = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        panels.append({
+            "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+            "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+            "lines": [(list(map(float, line.get_xdata())), list(map(float, line.get_ydata())))
+                      for line in ax.get_lines() if len(line.get_xdata())],  # legend proxies hold no data
+            "texts": [t.get_text() for t in ax.texts],
+            "image": np.asarray(ax.images[0].get_array()) if ax.images else None,
+        })
+    return {"title": fig.get_suptitle(), "panels": panels}
+
+
+def curves_figure(spec: dict, metric_logs: list[Path], stem: Path) -> dict:
     """One panel per (dataset, metric); one line per model family (Fig. 3.2-3.3)."""
     import pandas as pd
     import seaborn as sns
@@ -62,8 +83,7 @@ def curves_figure(spec: dict, metric_logs: list[Path], stem: Path) -> None:
             ax.set_ylabel(metric)
     fig.suptitle(_title(spec, figure_name(spec) + ": " + ", ".join(metrics) + " over training epochs"))
     fig.tight_layout()
-    save(fig, stem)
-    plt.close(fig)
+    return save(fig, stem)
 
 
 def load_videos(sample_dir: Path, count: int) -> list[np.ndarray]:
@@ -91,9 +111,8 @@ def frame_rows(video: np.ndarray, n_frames: int | None, every: int | None, diffm
     return rows
 
 
-def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
-    """A grid: for each panel (experiment x sampler [x epoch]) the frames of a few videos."""
-    plt = _pyplot()
+def frame_panels(spec: dict, sample_dirs: list[Path]) -> list[tuple[str, np.ndarray]]:
+    """(title, image) of each panel of a frame grid, in order: panel by panel, epoch by epoch within a panel."""
     panels = []
     epochs = [str(e) for e in spec.get("epochs", ["final"])]
     counts = spec.get("videos", 2)  # videos per panel: one number, or one per panel (Fig. 4.10: a swap group of 4, a sum group of 3)
@@ -103,6 +122,9 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
     labels = spec.get("labels") or [""] * len(spec["panels"])  # the thesis' row / sub-figure names, optional
     if len(labels) != len(spec["panels"]):
         raise ValueError(f"{spec['figure']}: labels lists {len(labels)} names for {len(spec['panels'])} panels")
+    if len(sample_dirs) != len(spec["panels"]) * len(epochs):
+        raise ValueError(f"{spec['figure']}: {len(sample_dirs)} sample folders for {len(spec['panels'])} panels"
+                         f" x {len(epochs)} epochs")
     for (exp, sampler), count, label, epoch_dirs in zip(spec["panels"], counts, labels,
                                                         _chunks(sample_dirs, len(epochs))):
         for epoch, sample_dir in zip(epochs, epoch_dirs):
@@ -113,6 +135,13 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             name = f"{exp} ({sampler}, epoch {epoch})"
             panels.append((f"{label}: {name}" if label else name, np.concatenate(rows, axis=0)))
+    return panels
+
+
+def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> dict:
+    """A grid: for each panel (experiment x sampler [x epoch]) the frames of a few videos."""
+    plt = _pyplot()
+    panels = frame_panels(spec, sample_dirs)
     # 1.5 inches per 64 pixels of the widest panel (capped); each panel keeps its aspect ratio, plus its title
     width = min(14.0, max(5.0, 1.5 * max(image.shape[1] for _, image in panels) / 64))
     heights = [width * image.shape[0] / image.shape[1] + 0.35 for _, image in panels]
@@ -123,8 +152,7 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> None:
         ax.set_title(name, fontsize=9)
         ax.axis("off")
     fig.suptitle(_title(spec, figure_name(spec)))
-    save(fig, stem)
-    plt.close(fig)
+    return save(fig, stem)
 
 
 def figure_name(spec: dict) -> str:
@@ -136,7 +164,7 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> None:
+def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> dict:
     """Fig. 4.9: FVD of consecutive non-overlapping 16-frame clips along the generated long videos, one panel per
     experiment (Taichi (a), Sky (b))."""
     plt = _pyplot()
@@ -150,13 +178,13 @@ def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> None:
         ax.set_ylabel("FVD (16 frames)")
     fig.suptitle(_title(spec, figure_name(spec) + ": FVD along the generated videos"))
     fig.tight_layout()
-    save(fig, stem)
-    plt.close(fig)
+    return save(fig, stem)
 
 
 FIGURE_KINDS = {"curves": curves_figure, "frames": frames_figure, "along": along_figure}
 
 
-def build_figure(spec_json: str, inputs: list[str], out: str) -> None:
+def build_figure(spec_json: str, inputs: list[str], out: str) -> dict:
+    """Draw one figure from its spec (JSON from common.smk) and inputs; returns `describe` of it."""
     spec = json.loads(spec_json)
-    FIGURE_KINDS[spec["kind"]](spec, [Path(p) for p in inputs], Path(out))
+    return FIGURE_KINDS[spec["kind"]](spec, [Path(p) for p in inputs], Path(out))

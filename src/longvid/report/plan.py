@@ -2,8 +2,8 @@
 
 Iterations per epoch follow Sec. 5.3.5 ("an epoch is one pass over the training set", the last incomplete batch
 kept): ceil(items / batch size), one clip per video per epoch for EncGAN3 (step sampling draws one clip per video);
-the recall and LEncGAN families count their own items (`items_per_epoch`). The video
-counts are the thesis' own (Tables 3.1, 4.1, 4.4), so the plan needs no downloaded data. Seconds per iteration come
+the recall and LEncGAN families count their own items (`items_per_epoch`). The video and segment counts are the
+thesis' own, read from `thesis_values.csv` (Tables 3.1, 4.1, 4.4, 5.4), so the plan needs no downloaded data. Seconds per iteration come
 from `results/bench/train.csv` measured on this machine's device: the row with the same resolution and clip length
 and the nearest batch size, scaled linearly in batch size (an upper bound on a GPU, where larger batches amortise).
 """
@@ -16,13 +16,22 @@ from pathlib import Path
 import pandas as pd
 
 from longvid.fsutil import atomic_write_text
+from longvid.report.thesis import thesis_value
 
-# training videos per dataset as the thesis counts them (Table 3.1; Table 4.1 Taichi subset; Table 4.4 Sky train)
-THESIS_VIDEOS = {"uva": 1240, "weizmann": 93, "kth": 599, "ucf101": 13320, "taichi": 31, "sky": 2080}
-# Taichi subset videos per subject (Table 4.1)
-THESIS_SUBJECT_VIDEOS = {"A": 8, "B": 7, "C": 14, "D": 2}
+# thesis_values.csv cells (table, row, column) holding the training videos of each dataset as the thesis counts
+# them: Table 3.1 for the short-video sets, the Taichi subset's total (Table 4.1), Sky's train videos (Table 4.4)
+VIDEO_CELLS = {"uva": ("3_1", "UvA-NEMO", "Videos"), "weizmann": ("3_1", "Weizmann", "Videos"),
+               "kth": ("3_1", "KTH", "Videos"), "ucf101": ("3_1", "UCF101", "Videos"),
+               "taichi": ("4_1", "Total", "Long-term videos"), "sky": ("4_4", "Sky-Timelapse", "Videos Train")}
 # 24-frame segments, the recall models' training items (Table 5.4); other sets: not counted by the thesis
-THESIS_SEGMENTS_24F = {"taichi": 300, "sky": 47075}
+SEGMENT_CELLS = {"taichi": ("5_4", "Taichi", "Segments"), "sky": ("5_4", "Sky", "Segments")}
+
+
+def thesis_videos(dataset: str, groups: list[str] | None = None) -> int:
+    """Training videos of a dataset (of the Taichi subjects `groups`, Table 4.1) as the thesis counts them."""
+    if dataset == "taichi" and groups:
+        return sum(int(thesis_value("4_1", group, "Long-term videos")) for group in groups)
+    return int(thesis_value(*VIDEO_CELLS[dataset]))
 
 
 def items_per_epoch(run: dict) -> tuple[int, int, str]:
@@ -33,16 +42,14 @@ def items_per_epoch(run: dict) -> tuple[int, int, str]:
     one window per video of its subjects, each `length // clip` EncGAN3 iterations at the run's batch size.
     """
     data, family = run["data"], run.get("family", "encgan3")
-    videos = THESIS_VIDEOS[data["dataset"]]
+    videos = thesis_videos(data["dataset"], data.get("groups") if family == "lencgan" else None)
     if family == "lencgan":
-        groups = data.get("groups") or []
-        if data["dataset"] == "taichi" and groups:
-            videos = sum(THESIS_SUBJECT_VIDEOS[g] for g in groups)
         clip = int((run.get("lencgan") or {}).get("clip", 16))
         return videos, int(data.get("length", 16)) // clip, "lencgan: clips per window x EncGAN3 step"
     if family == "recall":
-        if data.get("sampling") == "segments" and data["dataset"] in THESIS_SEGMENTS_24F:
-            return THESIS_SEGMENTS_24F[data["dataset"]], 1, "recall: 24f segments (Table 5.4), step ~ EncGAN3 at 2B"
+        if data.get("sampling") == "segments" and data["dataset"] in SEGMENT_CELLS:
+            segments = int(thesis_value(*SEGMENT_CELLS[data["dataset"]]))
+            return segments, 1, "recall: 24f segments (Table 5.4), step ~ EncGAN3 at 2B"
         return videos, 1, "recall: segments not counted by the thesis, one per video; step ~ EncGAN3 at 2B"
     return videos, 1, ""
 

@@ -2,13 +2,13 @@
 
 Every table is written three ways (`.csv` tidy, `.md` and `.tex` pivoted) under one stem. The header of the
 Markdown and LaTeX versions states the run type (a smoke run is labelled in every line that matters), the
-detector and its weights hash, and the sample counts read from the metric files. Values the thesis quotes from
+notes of the table's kind (`longvid.report.kinds`: for metric tables the detector, its weights hash, the real
+reference set and the sample counts read from the metric files). Values the thesis quotes from
 other papers are listed as `cited` rows and are never produced here.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from longvid.fsutil import atomic_write_text
-from longvid.report.thesis import TABLE_TITLES, load_thesis_values
+from longvid.report.thesis import load_thesis_values, table_titles
 
 COLUMNS = ["table", "row", "column", "reproduced", "thesis", "difference", "source", "run_type", "producer"]
 
@@ -63,44 +63,6 @@ def thesis_lookup(table: str, row: str, column: str) -> float | None:
     return float(hit["value"].iloc[0]) if len(hit) else None
 
 
-def metrics_table(spec: dict, metric_files: list[Path]) -> TableResult:
-    """A table of metric cells: each cell reads `results/metrics/<exp>/<sampler>/<epoch>.json`."""
-    result = TableResult(spec["table"], spec["run_type"])
-    loaded = {}
-    for path in metric_files:
-        parts = Path(path).with_suffix("").parts[-3:]
-        loaded[tuple(parts)] = json.loads(Path(path).read_text())
-    protocols = set()
-    for cell in spec["cells"]:
-        doc = loaded.get((cell["experiment"], cell["sampler"], cell["epoch"]))
-        if doc is None:
-            raise FileNotFoundError(f"no metrics file among the inputs for {cell['experiment']}/{cell['sampler']}")
-        if cell["metric"] not in doc["metrics"]:
-            raise KeyError(f"{cell['experiment']}/{cell['sampler']}: metric {cell['metric']} missing (has {sorted(doc['metrics'])})")
-        value = doc["metrics"][cell["metric"]]
-        producer = f"{cell['experiment']} / {cell['sampler']} / {cell['epoch']}"
-        result.add(cell["row"], cell["column"], float(value), producer)
-        protocols.add(_protocol_note(doc, {c["metric"] for c in spec["cells"]}))
-    result.notes.extend(sorted(protocols))
-    result.add_cited()
-    return result
-
-
-def _protocol_note(doc: dict, table_metrics: set[str]) -> str:
-    """Detectors with their weights hash, real and generated clip counts, IS splits (from the metrics JSON)."""
-    proto = doc.get("protocol", {})
-    datasets = sorted({str(r.get("dataset")) for r in proto.get("real_features", {}).values()})
-    parts = [f"{name} weights sha256 {det.get('weights_sha256', '?')[:12]}" for name, det in proto.get("detectors", {}).items()]
-    reals = sorted({f"{r.get('count')} real clips of {r.get('clips', {}).get('length', '?')}f"
-                    for r in proto.get("real_features", {}).values()})
-    parts += reals
-    if "generated_count" in proto:
-        parts.append(f"{proto['generated_count']} generated videos")
-    if any(m.startswith("vis") for m in table_metrics):
-        parts.append(f"IS over {proto.get('is_splits')} splits")
-    return f"protocol ({', '.join(datasets)}): " + "; ".join(parts)
-
-
 def _fmt(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -125,7 +87,7 @@ def pivot(result: TableResult) -> pd.DataFrame:
 
 
 def header_lines(result: TableResult) -> list[str]:
-    title = TABLE_TITLES.get(thesis_id(result.table), result.table)
+    title = table_titles().get(thesis_id(result.table), result.table)
     label = "SMOKE RUN (tiny data and models: numbers are not comparable to the thesis)" if result.run_type == "smoke" else "full run"
     lines = [f"Table {thesis_id(result.table).replace('_', '.')}: {title}", f"run type: {label}",
              "cells: reproduced / thesis (reproduced - thesis)"]

@@ -14,7 +14,8 @@ The data live in ``thesis_values.csv`` beside this module, one row per printed n
 * ``note`` -- provenance, the printed form of split cells, and printing errors of the thesis
   (``shared/thesis/PROTOCOL.md`` §8).
 
-``thesis_tables.yaml`` holds each table's caption and its line range in the thesis text extraction.
+``thesis_tables.yaml`` holds each table's caption (``table_titles()``, the one source of table titles) and its
+line range in the thesis text extraction.
 The conventions are documented in ``docs/thesis_values.md``.
 """
 
@@ -33,37 +34,6 @@ _CSV = "thesis_values.csv"
 _YAML = "thesis_tables.yaml"
 COLUMNS = ("table", "row", "column", "value", "source", "note")  # the CSV header
 SOURCES = ("thesis", "cited")  # allowed values of the `source` column
-
-TABLE_TITLES: dict[str, str] = {
-    "3_1": "Datasets used in the short video generation task",
-    "3_2": "Results for video FID (short videos, 64x64)",
-    "3_3": "Results for video IS and its components",
-    "3_4": "Ablating the contribution of various components of the EncGAN3 architecture",
-    "3_5": "Ablating the contribution of the Encoder and the F-SA module",
-    "3_6": "Ablating changes in the loss functions and learning rate",
-    "3_7": "EncGAN3 training cost on V100 with a memory of 32GiB",
-    "4_1": "Subsets of Taichi dataset",
-    "4_2": "Ablating Markov chain structure components (FVD by video length)",
-    "4_3": "Ablating variations of loss functions (FVD by video length)",
-    "4_4": "Video dataset statistics: original videos and 16-frame segmented versions",
-    "4_5": "Evaluation of FVD (128x128, 16 and 128 frames)",
-    "4_6": "Quantitative evaluation (short videos): (a) FID, (b) IS and its components",
-    "4_7": "FVD for REncGAN components for different input video lengths",
-    "4_8": "Ablating the sampling step of the training set (FVD by video length)",
-    "5_1": "Training time cost of AR2",
-    "5_2": "Time cost of R3 for training from scratch (Taichi/Sky)",
-    "5_3": "Model size and storage memory of R3",
-    "5_4": "Video dataset statistics of the 24-frame segmented versions",
-    "5_5": "Evaluation of FVD on generated long videos (FVD-16f, FVD-128f, ratio)",
-    "5_6": "Ablating the structure of the video stream in the Generator",
-    "5_7": "Considering or not the noise component for generating the long video",
-    "5_8": "Ablation of generation methods (mean, sample, sample+VDrej)",
-    "5_9": "Ways to form latent space sequences provided to the GPT",
-    "5_10": "FVD for different sizes of the latent space (token vectors) input to the GPT",
-    "5_11": "Ways to generate the long video sequences: FVD and generation time",
-    "5_12": "Training time comparison across models and hardware settings",
-    "5_13": "Time required for generating a 1024-frame video",
-}
 
 
 def _table_sort_key(table: str) -> tuple[int, int]:
@@ -109,7 +79,8 @@ def thesis_value(table: str, row: str, column: str) -> float:
     key = (t, row, column)
     if key in index:
         return index[key]
-    if t not in TABLE_TITLES:
+    titles = table_titles()
+    if t not in titles:
         raise KeyError(f"no thesis table {table!r}; tables are {', '.join(tables())}")
     keys = [(r, c) for (tt, r, c) in index if tt == t]
     rows = sorted({r for r, _ in keys})
@@ -117,7 +88,7 @@ def thesis_value(table: str, row: str, column: str) -> float:
     near = difflib.get_close_matches(f"{row} | {column}", [f"{r} | {c}" for r, c in keys], n=5, cutoff=0.3)
     raise KeyError(
         f"no value for row={row!r}, column={column!r} in Table {t.replace('_', '.')} "
-        f"({TABLE_TITLES[t]}); nearest keys: {near}; rows: {rows}; columns"
+        f"({titles[t]}); nearest keys: {near}; rows: {rows}; columns"
         f"{' of that row' if row in rows else ''}: {cols}"
     )
 
@@ -127,11 +98,20 @@ def tables() -> list[str]:
     return sorted(set(_frame()["table"]), key=_table_sort_key)
 
 
-def table_lines() -> dict[str, tuple[int, int]]:
-    """Table id -> (first, last) 1-based line range of the table body in the thesis text extraction."""
+@lru_cache(maxsize=1)
+def _meta() -> dict:
     import yaml
 
     ref = resources.files(_PACKAGE).joinpath(_YAML)
     with ref.open("r", encoding="utf-8") as fh:
-        meta = yaml.safe_load(fh)
-    return {t: tuple(spec["lines"]) for t, spec in meta["tables"].items()}
+        return yaml.safe_load(fh)
+
+
+def table_titles() -> dict[str, str]:
+    """Table id ('3_2') -> the thesis caption, shortened, in thesis order (from thesis_tables.yaml)."""
+    return {t: spec["title"] for t, spec in _meta()["tables"].items()}
+
+
+def table_lines() -> dict[str, tuple[int, int]]:
+    """Table id -> (first, last) 1-based line range of the table body in the thesis text extraction."""
+    return {t: tuple(spec["lines"]) for t, spec in _meta()["tables"].items()}

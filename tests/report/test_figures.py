@@ -1,0 +1,118 @@
+"""Thesis figures show what they should: panel titles and order, axis labels, the plotted values, the frames.
+
+Each figure function returns `figures.describe(fig)`, read back from the matplotlib figure it saved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from longvid.report import figures
+
+
+def _sample_folder(root: Path, name: str, videos: list[np.ndarray]) -> Path:
+    folder = root / name
+    (folder / "videos").mkdir(parents=True)
+    for i, video in enumerate(videos):
+        np.save(folder / "videos" / f"{i:05d}.npy", video)
+    return folder
+
+
+def _ramp(first: int, frames: int = 16, size: int = 4) -> np.ndarray:
+    """A video whose frame t is the constant first + t (uint8 T x H x W x 3): panels and frames are recognisable."""
+    return np.broadcast_to((first + np.arange(frames, dtype=np.uint8))[:, None, None, None], (frames, size, size, 3)).copy()
+
+
+def test_frame_rows_difference_maps_follow_eq_3_3():
+    video = np.zeros((16, 4, 4, 3), np.uint8)
+    video[5:] = 10  # one step change between frames 4 and 5
+    rows = figures.frame_rows(video, n_frames=16, every=None, diffmaps=True)
+    assert len(rows) == 2 and rows[0].shape == (4, 64, 3)
+    diff = rows[1].reshape(4, 16, 4, 3)
+    assert diff[:, 5].max() == 30 and diff[:, [i for i in range(16) if i != 5]].max() == 0  # |x4 - x5| x 3
+
+
+def test_frame_rows_every_takes_the_first_n_frames():
+    video = np.broadcast_to(np.arange(100, dtype=np.uint8)[:, None, None, None], (100, 2, 2, 3))
+    rows = figures.frame_rows(video, n_frames=10, every=5, diffmaps=False)  # Fig. 4.11: 10 frames, one per 5
+    assert rows[0][0, ::2, 0].tolist() == list(range(0, 50, 5))
+    assert figures.frame_rows(video, n_frames=None, every=30, diffmaps=False)[0][0, ::2, 0].tolist() == [0, 30, 60, 90]
+
+
+def test_frames_figure_shows_each_panel_in_order_with_its_frames(tmp_path):
+    a = _sample_folder(tmp_path, "a", [_ramp(0), _ramp(100)])
+    b = _sample_folder(tmp_path, "b", [_ramp(200)])
+    spec = {"figure": "figure_3_9", "kind": "frames", "run_type": "smoke", "panels": [["encgan3_uva_64", "latent"],
+            ["g3an_uva_64", "noise"]], "videos": [2, 1], "frames": 4, "diffmaps": True}
+    shown = figures.frames_figure(spec, [a, b], tmp_path / "figure_3_9")
+    assert (tmp_path / "figure_3_9.png").is_file() and (tmp_path / "figure_3_9.pdf").is_file()
+    assert shown["title"] == "[SMOKE RUN] Figure 3.9"
+    assert [p["title"] for p in shown["panels"]] == ["encgan3_uva_64 (latent, epoch final)",
+                                                     "g3an_uva_64 (noise, epoch final)"]
+    first, second = (p["image"] for p in shown["panels"])
+    assert first.shape == (2 * 2 * 4, 4 * 4, 3) and second.shape == (2 * 4, 4 * 4, 3)  # videos x (frames, diffs)
+    frames = [0, 5, 10, 15]  # 4 frames spread over 16
+    assert first[0, ::4, 0].tolist() == frames and first[8, ::4, 0].tolist() == [100 + t for t in frames]
+    assert first[4, ::4, 0].tolist() == [0, 3, 3, 3]  # |x_{t-1} - x_t| x 3 under the frames
+    assert second[0, ::4, 0].tolist() == [200 + t for t in frames]
+
+
+def test_frames_figure_labels_epochs_and_checks_counts(tmp_path):
+    dirs = [_sample_folder(tmp_path, f"s{i}", [_ramp(10 * i)]) for i in range(4)]
+    spec = {"figure": "figure_3_12", "kind": "frames", "run_type": "full", "panels": [["u", "latent"], ["g", "noise"]],
+            "epochs": [100, "final"], "videos": 1, "labels": ["uniform", "G3AN"], "diffmaps": False}
+    shown = figures.frames_figure(spec, dirs, tmp_path / "figure_3_12")
+    assert [p["title"] for p in shown["panels"]] == [
+        "uniform: u (latent, epoch 100)", "uniform: u (latent, epoch final)",
+        "G3AN: g (noise, epoch 100)", "G3AN: g (noise, epoch final)"]
+    assert [int(p["image"][0, 0, 0]) for p in shown["panels"]] == [0, 10, 20, 30]  # folders in panel x epoch order
+    assert shown["title"] == "Figure 3.12"
+    with pytest.raises(ValueError, match="videos lists 1 counts for 2 panels"):
+        figures.frames_figure(spec | {"videos": [4]}, dirs, tmp_path / "x")
+    with pytest.raises(ValueError, match="labels lists 1 names for 2 panels"):
+        figures.frames_figure(spec | {"labels": ["a"]}, dirs, tmp_path / "x")
+    with pytest.raises(ValueError, match="3 sample folders for 2 panels x 2 epochs"):
+        figures.frames_figure(spec, dirs[:3], tmp_path / "x")
+
+
+def test_curves_figure_plots_each_models_logged_values(tmp_path):
+    logs = []
+    for run, values in {"encgan3_uva_64": [90.0, 80.0], "g3an_uva_64": [95.0, 91.0]}.items():
+        path = tmp_path / run / "metrics.csv"
+        path.parent.mkdir()
+        rows = [{"epoch": e, "step": 10 * e, "name": "vfid", "value": v} for e, v in zip([100, 200], values)]
+        rows.append({"epoch": 200, "step": 2000, "name": "train_loss", "value": 0.5})  # not a panel's metric
+        pd.DataFrame(rows).to_csv(path, index=False)
+        logs.append(path)
+    spec = {"figure": "figure_3_2", "kind": "curves", "run_type": "full", "datasets": ["uva", "kth"],
+            "metrics": ["vfid", "vis"]}
+    shown = figures.curves_figure(spec, logs, tmp_path / "figure_3_2")
+    assert shown["title"] == "Figure 3.2: vfid, vis over training epochs"
+    panels = shown["panels"]
+    assert [p["title"] for p in panels] == ["uva: vfid", "uva: vis", "kth: vfid", "kth: vis"]
+    assert [p["ylabel"] for p in panels] == ["vfid", "vis", "vfid", "vis"] and panels[0]["xlabel"] == "epoch"
+    assert panels[0]["legend"] == ["EncGAN3", "G3AN"]
+    assert panels[0]["lines"] == [([100.0, 200.0], [90.0, 80.0]), ([100.0, 200.0], [95.0, 91.0])]
+    assert all(p["lines"] == [] and p["texts"] == ["no evaluations logged"] for p in panels[1:])
+
+
+def test_along_figure_plots_the_fvd_list(tmp_path):
+    paths = []
+    for exp, sampler, values in [("recall_taichi_128", "recall400", [100.0, 120.0, 150.0]),
+                                 ("recall_sky_128", "recall1024", [80.0, 85.0])]:
+        path = tmp_path / exp / sampler / "final.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"metrics": {"fvd_along_16f": values}}))
+        paths.append(str(path))
+    spec = {"figure": "figure_4_9", "kind": "along", "run_type": "full",
+            "panels": [["recall_taichi_128", "recall400"], ["recall_sky_128", "recall1024"]]}
+    shown = figures.build_figure(json.dumps(spec), paths, str(tmp_path / "figure_4_9"))
+    assert shown["title"] == "Figure 4.9: FVD along the generated videos"
+    assert [p["title"] for p in shown["panels"]] == ["recall_taichi_128 (recall400)", "recall_sky_128 (recall1024)"]
+    assert shown["panels"][0]["lines"] == [([0.0, 16.0, 32.0], [100.0, 120.0, 150.0])]
+    assert shown["panels"][1]["lines"] == [([0.0, 16.0], [80.0, 85.0])]
+    assert {(p["xlabel"], p["ylabel"]) for p in shown["panels"]} == {("first frame of the 16-frame clip", "FVD (16 frames)")}
