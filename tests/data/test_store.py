@@ -9,7 +9,7 @@ import numpy as np
 from longvid.data import weizmann
 from longvid.data.common import archive_video_frames
 from longvid.data.smoke_render import render_person
-from longvid.data.store import VideoSource, preprocess, read_csv, read_manifest
+from longvid.data.store import VideoSource, file_sha256, preprocess, read_csv, read_manifest, write_csv
 from longvid.io import iter_frames, write_video
 
 
@@ -37,7 +37,7 @@ def test_bad_inputs_are_rejected_and_good_ones_kept(tmp_path):
     assert (stored, bad) == (1, 5)
     rows = read_manifest(out)
     assert rows == [{"video_id": "good", "path": "good.npy", "n_frames": 20, "split": "test", "action": "walk",
-                     "actor": "x", "group": "g"}]
+                     "actor": "x", "group": "g", "sha256": file_sha256(out / "good.npy")}]
     assert np.load(out / "good.npy", mmap_mode="r").shape == (20, 32, 32, 3)
     reasons = {r["source"]: r["reason"] for r in read_csv(out / "rejected.csv")}
     assert "cut.mp4" in reasons[str(tmp_path / "cut.mp4")]
@@ -83,3 +83,40 @@ def test_weizmann_store_is_edge_cropped(smoke_world, tmp_path):
     from longvid.data.transforms import preprocess_video
 
     assert np.array_equal(stored, preprocess_video(raw, 64, edge=20))
+
+
+def test_manifest_records_a_content_hash_that_a_rerun_adds_without_decoding(tmp_path):
+    video = _video(tmp_path, "a.mp4", 20)
+    out = tmp_path / "store"
+    preprocess([VideoSource("a", str(video), lambda: iter_frames(video))], out, 32, log=lambda m: None)
+    sha = read_manifest(out)[0]["sha256"]
+    assert sha == file_sha256(out / "a.npy") and len(sha) == 64
+    old = [{k: v for k, v in r.items() if k != "sha256"} for r in read_manifest(out)]  # a store made before the column
+    write_csv(out / "videos.csv", list(old[0]), old)
+
+    def never_decoded():
+        raise AssertionError("a stored video must not be decoded again")
+
+    preprocess([VideoSource("a", str(video), never_decoded)], out, 32, log=lambda m: None)
+    assert read_manifest(out)[0]["sha256"] == sha
+
+
+def test_same_shape_other_pixels_give_another_hash(tmp_path):
+    out = tmp_path / "store"
+    frames = [np.full((24, 24, 3), 10, np.uint8)] * 18
+    preprocess([VideoSource("a", "a", lambda: iter(frames))], out, 16, log=lambda m: None)
+    before = read_manifest(out)[0]
+    (out / "a.npy").unlink()
+    brighter = [f + 1 for f in frames]
+    preprocess([VideoSource("a", "a", lambda: iter(brighter))], out, 16, log=lambda m: None)
+    after = read_manifest(out)[0]
+    assert after["n_frames"] == before["n_frames"] and after["sha256"] != before["sha256"]
+
+
+def test_duplicate_ids_keep_the_first_and_name_it(tmp_path):
+    frames = [np.zeros((24, 24, 3), np.uint8)] * 18
+    sources = [VideoSource("a", "first.avi", lambda: iter(frames)), VideoSource("a", "second.avi", lambda: iter(frames))]
+    out = tmp_path / "store"
+    assert preprocess(sources, out, 16, log=lambda m: None) == (1, 1)
+    assert read_csv(out / "rejected.csv") == [
+        {"source": "second.avi", "reason": "duplicate video id a: kept first.avi (the first in source order)"}]

@@ -7,6 +7,8 @@ hence 599). Labels: actor = ``personNN``, action, group = scenario ``d1``-``d4``
 variation, outdoors with different clothes, indoors). The index, when present, names the videos the zips must
 hold: a listed recording missing from every zip is reported as a missing member. Whole recordings are used (the
 subsequence boundaries are not needed for generation). Split: seeded hold-out of 30/599 (Table 4.4).
+Another file of a recording beside its official ``_uncomp.avi`` member (e.g. ``person01_boxing_d1.avi``) is recorded
+in ``rejected.csv``, never stored (:func:`_official`).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def sources(downloads: Path, seed: int = 0, **_) -> tuple[list, list]:
     """VideoSources of every avi in the action zips, checked against the index; (sources, rejected)."""
     names = expected_files(downloads, [name for _, name, _ in URLS])
     archives = find_archives(downloads, names, "kth", MANUAL)
-    found, rejected = {}, []
+    candidates: dict[str, list[tuple]] = {}
+    rejected = []
     for archive in (a for a in archives if a.suffix == ".zip"):
         for member in list_members(archive):
             if not member.lower().endswith(".avi"):
@@ -57,7 +60,9 @@ def sources(downloads: Path, seed: int = 0, **_) -> tuple[list, list]:
             except ValueError as err:
                 rejected.append((f"{archive}:{member}", str(err)))
                 continue
-            found[f"{actor}_{action}_{scenario}"] = (archive, member, actor, action, scenario)
+            candidates.setdefault(f"{actor}_{action}_{scenario}", []).append(
+                (archive, member, actor, action, scenario))
+    found = {vid: _official(vid, entries, rejected) for vid, entries in candidates.items()}
     index = downloads / INDEX
     if index.is_file():
         for name in parse_index(index.read_text()):
@@ -68,6 +73,24 @@ def sources(downloads: Path, seed: int = 0, **_) -> tuple[list, list]:
     out = [VideoSource(vid, f"{a}:{m}", _loader(a, m), splits[vid], action, actor, scenario)
            for vid, (a, m, actor, action, scenario) in sorted(found.items())]
     return out, rejected
+
+
+def _official(vid: str, entries: list[tuple], rejected: list) -> tuple:
+    """The recording to store when several files carry one id: the ``_uncomp.avi`` member — the file the official
+    zips publish for each recording ``00sequences.txt`` lists (DivX-compressed despite its name) — over any other
+    copy (e.g. a re-encoded ``personNN_<action>_dN.avi``), which goes to rejected with the reason. Two official
+    members for one id (e.g. in two zips) are an error naming both."""
+    official = [e for e in entries if PurePosixPath(e[1]).stem.endswith("_uncomp")]
+    if len(official) > 1 or (not official and len(entries) > 1):
+        names = " and ".join(f"{e[0]}:{e[1]}" for e in (official or entries))
+        raise ValueError(f"kth: two files for recording {vid}: {names}; remove one from the downloads and rerun")
+    kept = official[0] if official else entries[0]
+    for other in entries:
+        if other is not kept:
+            rejected.append((f"{other[0]}:{other[1]}",
+                             f"duplicate video id {vid}: kept {kept[0]}:{kept[1]}, the official KTH file of this "
+                             f"recording (the zips publish <recording>_uncomp.avi for each 00sequences.txt entry)"))
+    return kept
 
 
 def _loader(archive: Path, member: str):

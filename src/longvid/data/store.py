@@ -1,16 +1,22 @@
 """The preprocessed video store ``resources/videos/<dataset>/<res>/`` (docs/contracts.md).
 
 One ``<video_id>.npy`` per video (uint8 ``T×res×res×3``, memory-mappable), ``videos.csv``
-(``video_id, path, n_frames, split, action, actor, group``) and ``rejected.csv`` (``source, reason``).
+(``video_id, path, n_frames, split, action, actor, group, sha256``) and ``rejected.csv`` (``source, reason``).
+``sha256`` is the hash of the stored ``.npy`` file's bytes (header + pixels): caches derived from the store (the
+real-feature cache of the metrics) key on it, so re-preprocessing with the same shapes but other pixels is seen.
 :func:`preprocess` streams each source's frames through :mod:`longvid.data.transforms`, writes each array
 atomically, and never lets one bad input (corrupt or truncated video, missing archive member, frame folder with a
 gap, video shorter than a clip) stop the others: it is reported on stderr with its file name and recorded in
-``rejected.csv``. A rerun skips videos whose array is already stored.
+``rejected.csv``. A rerun skips videos whose array is already stored (it only hashes them again), so rerunning
+``preprocess`` on a store made before the ``sha256`` column existed adds the column without decoding anything.
+Two sources with one video id: the first is stored, the other recorded in ``rejected.csv`` with the kept file
+(dataset modules that can tell which one is right decide before, see ``uva.py`` / ``kth.py``).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io as _io
 import os
 import sys
@@ -22,7 +28,7 @@ import numpy as np
 
 from longvid.io import atomic_write_bytes, save_npy
 
-MANIFEST_COLUMNS = ("video_id", "path", "n_frames", "split", "action", "actor", "group")
+MANIFEST_COLUMNS = ("video_id", "path", "n_frames", "split", "action", "actor", "group", "sha256")
 REJECTED_COLUMNS = ("source", "reason")
 FLUSH_EVERY = 25  # videos between manifest rewrites, so an interrupted run keeps its bookkeeping
 
@@ -74,9 +80,18 @@ def read_manifest(video_dir: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def _row(src: VideoSource, n_frames: int) -> dict:
+def _row(src: VideoSource, n_frames: int, sha256: str) -> dict:
     return {"video_id": src.video_id, "path": f"{src.video_id}.npy", "n_frames": n_frames, "split": src.split,
-            "action": src.action, "actor": src.actor, "group": src.group}
+            "action": src.action, "actor": src.actor, "group": src.group, "sha256": sha256}
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _convert(src: VideoSource, size: int) -> np.ndarray:
@@ -113,9 +128,9 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
     else:
         pool, results = None, map(_store_one, range(len(todo)))
     try:
-        for n, (i, n_frames, reason) in enumerate(results):
+        for n, (i, n_frames, sha256, reason) in enumerate(results):
             if reason is None:
-                rows[todo[i].video_id] = _row(todo[i], n_frames)
+                rows[todo[i].video_id] = _row(todo[i], n_frames, sha256)
             else:
                 bad.append({"source": todo[i].origin, "reason": reason})
                 log(f"rejected {todo[i].origin}: {reason}")
@@ -133,8 +148,8 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
 _JOB: tuple | None = None  # (sources, out_dir, size, min_frames) of the running preprocess, inherited by forks
 
 
-def _store_one(i: int) -> tuple[int, int, str | None]:
-    """Convert and store source ``i`` of the running job: (i, n_frames, None) or (i, 0, reason)."""
+def _store_one(i: int) -> tuple[int, int, str, str | None]:
+    """Convert, store and hash source ``i`` of the running job: (i, n_frames, sha256, None) or (i, 0, "", reason)."""
     sources, out_dir, size, min_frames = _JOB
     src = sources[i]
     target = out_dir / f"{src.video_id}.npy"
@@ -144,20 +159,20 @@ def _store_one(i: int) -> tuple[int, int, str | None]:
             raise RejectedVideo(f"shorter than a clip: {len(video)} < {min_frames} frames")
         if not target.is_file():
             save_npy(target, video)
-        return i, len(video), None
+        return i, len(video), file_sha256(target), None
     except Exception as err:  # one bad video never stops the others
-        return i, 0, " ".join(str(err).split()) or type(err).__name__
+        return i, 0, "", " ".join(str(err).split()) or type(err).__name__
 
 
 def _unique(sources: Iterable[VideoSource], bad: list, log) -> Iterator[VideoSource]:
-    seen: set[str] = set()
+    kept: dict[str, str] = {}
     for src in sources:
-        if src.video_id in seen:
-            reason = f"duplicate video id {src.video_id}"
+        if src.video_id in kept:
+            reason = f"duplicate video id {src.video_id}: kept {kept[src.video_id]} (the first in source order)"
             bad.append({"source": src.origin, "reason": reason})
             log(f"rejected {src.origin}: {reason}")
             continue
-        seen.add(src.video_id)
+        kept[src.video_id] = src.origin
         yield src
 
 

@@ -5,7 +5,9 @@ The database is licence-gated (https://www.uva-nemo.org/: sign the end-user lice
 share their face-cropped 128×128 frames on request), so there is no download URL. Put the archive you receive
 (zip or tar, any name) in ``resources/downloads/uva/`` and rerun: from there the code path is the same as for the
 other datasets. Layout accepted: G³AN's ``.../<video_id>/<frame>.jpg`` frame folders (their loader reads
-``sorted(glob(video + '/*.jpg'))``), or the original ``<video_id>.mp4`` files. Video ids keep UvA-NEMO's naming
+``sorted(glob(video + '/*.jpg'))``), or the original ``<video_id>.mp4`` files. A frame folder and a video file with
+one id: the folder is kept (G³AN's crops are what the thesis trained on), the video recorded in ``rejected.csv``;
+two folders (or two videos) with one id are an error naming both. Video ids keep UvA-NEMO's naming
 ``<subject>_<deliberate|spontaneous>_smile_<take>``: actor = subject (the IS classes of Table 3.3 are actors),
 action = ``smile``, group = deliberate / spontaneous. Split: seeded hold-out of 67/1,240 (Table 4.4).
 """
@@ -51,26 +53,48 @@ def _archives(downloads: Path) -> list[Path]:
 
 def sources(downloads: Path, seed: int = 0, **_) -> tuple[list, list]:
     """VideoSources of every frame folder / mp4 in the archives; (sources, rejected)."""
-    found: dict[str, tuple] = {}
-    rejected = []
+    folders: dict[str, list[tuple]] = defaultdict(list)  # video id -> frame folders of that name
+    videos: dict[str, list[tuple]] = defaultdict(list)  # video id -> video files of that name
     for archive in _archives(downloads):
-        folders: dict[str, list[str]] = defaultdict(list)
+        frames: dict[str, list[str]] = defaultdict(list)
         for member in list_members(archive):
             path = PurePosixPath(member)
             if path.suffix.lower() in FRAME_SUFFIXES:
-                folders[str(path.parent)].append(member)
+                frames[str(path.parent)].append(member)
             elif path.suffix.lower() in (".mp4", ".avi"):
-                found[path.stem] = (archive, "video", member)
-        for folder, members in folders.items():
-            found[PurePosixPath(folder).name] = (archive, "folder", folder, members)
-    if not found:
+                videos[path.stem].append((archive, "video", member))
+        for folder, members in frames.items():
+            folders[PurePosixPath(folder).name].append((archive, "folder", folder, members))
+    if not folders and not videos:
         raise FileNotFoundError(f"uva: the archives in {downloads} hold no frame folders or videos. {MANUAL}")
+    found, rejected = resolve_duplicates(folders, videos)
     splits = holdout(list(found), TEST_FRACTION, seed)
     out = []
     for vid, entry in sorted(found.items()):
         actor, group = parse_name(vid)
         out.append(VideoSource(vid, f"{entry[0]}:{entry[2]}", _loader(entry), splits[vid], "smile", actor, group))
     return out, rejected
+
+
+def resolve_duplicates(folders: dict, videos: dict) -> tuple[dict, list]:
+    """One entry per video id: a frame folder wins over a video file of the same name (recorded in rejected);
+    two folders or two video files of one name are an error naming both (no reason to prefer either)."""
+    for kind, entries in (("frame folders", folders), ("video files", videos)):
+        for vid, same in entries.items():
+            if len(same) > 1:
+                names = " and ".join(f"{e[0]}:{e[2]}" for e in same)
+                raise ValueError(f"uva: two {kind} for video id {vid}: {names}; remove one of them from the "
+                                 f"downloads folder and rerun")
+    found = {vid: entries[0] for vid, entries in videos.items()}
+    rejected = []
+    for vid, (entry,) in folders.items():
+        if vid in found:
+            video = found[vid]
+            rejected.append((f"{video[0]}:{video[2]}",
+                             f"duplicate video id {vid}: kept the frame folder {entry[0]}:{entry[2]} (G3AN's "
+                             f"128x128 face crops, the frames the thesis trained on, Sec. 3.4.1) over this video file"))
+        found[vid] = entry
+    return found, rejected
 
 
 def _loader(entry: tuple):

@@ -40,14 +40,18 @@ def register(sub) -> None:
     p.add_argument("--videos", type=Path, required=True, help="resources/videos/<dataset>/<res> (with videos.csv)")
     p.add_argument("--detector", default="i3d", choices=sorted(DETECTORS), help="feature network")
     p.add_argument("--length", type=int, default=16, help="frames per real clip")
-    p.add_argument("--count", type=int, default=2048, help="at most this many real videos, one random clip each")
-    p.add_argument("--seed", type=int, default=0, help="seed of the video subset and clip starts")
-    p.add_argument("--step", type=int, default=1, help="temporal step between clip frames")
+    p.add_argument("--count", type=int, default=2048,
+                   help="real clips in all (evaluation.real_clips), spread evenly over the eligible videos")
+    p.add_argument("--seed", type=int, default=0, help="seed of the video subset, clip steps and starts")
+    p.add_argument("--steps", type=parse_steps, default=(1, 1),
+                   help="temporal step range LO,HI (or one step) of the clips: each clip draws a step among the "
+                        "fitting values, as training's step sampling (default 1 = consecutive frames, FVD)")
     p.add_argument("--split", default=None, help="only videos of this split (default: whole dataset)")
     p.add_argument("--min-frames", type=int, default=0,
                    help="only videos of at least this many frames (fvd_along_16f, Fig. 4.9; 0 = every video)")
     p.add_argument("--out", type=Path, required=True,
-                   help="resources/features/<det>/<dataset>/<res>/<len>f.npz (<len>f_min<N>.npz with --min-frames N)")
+                   help="resources/features/<det>/<dataset>/<res>/<len>f.npz (+ _min<N> with --min-frames N, "
+                        "_s<lo>-<hi> with --steps LO,HI)")
     _detector_args(p)
     p.set_defaults(func=cmd_cache_real_features)
 
@@ -66,10 +70,16 @@ def register(sub) -> None:
     p.add_argument("--along-min-frames", type=int, default=0,
                    help="fvd_along_16f's real clips: from videos of at least this many frames, i.e. the file made "
                         "with cache-real-features --min-frames N (Fig. 4.9; 0 = every video)")
+    p.add_argument("--vfid-steps", type=parse_steps, default=(1, 1),
+                   help="temporal step range LO,HI of vfid's real clips (Chapter 3: the dataset's data steps)")
     p.add_argument("--videos", type=Path, default=None,
-                   help="real video folder: extract missing real features on the fly (not cached)")
-    p.add_argument("--real-count", type=int, default=2048, help="with --videos: real videos, one clip each")
-    p.add_argument("--seed", type=int, default=0, help="with --videos: seed of the real clip choice")
+                   help="the real store resources/videos/<dataset>/<res> every real-feature file must describe "
+                        "(needed by FVD / vfid metrics)")
+    p.add_argument("--real-count", type=int, default=2048,
+                   help="real clips per set (evaluation.real_clips): every file must hold this many")
+    p.add_argument("--seed", type=int, default=0, help="seed of the real clip choice every file must have used")
+    p.add_argument("--extract-missing", action="store_true",
+                   help="extract real features no --real-features file gives from --videos on the fly (not cached)")
     p.add_argument("--out", type=Path, required=True, help="results/metrics/<exp>/<sampler>/<epoch>.json")
     _detector_args(p)
     p.set_defaults(func=cmd_evaluate)
@@ -98,10 +108,12 @@ def cmd_cache_real_features(args) -> int:
     from longvid.metrics.features import RealClipSpec, real_features
 
     detector = Detector(_detector_cfg(args, args.detector))
-    spec = RealClipSpec(length=args.length, count=args.count, seed=args.seed, step=args.step, split=args.split,
+    spec = RealClipSpec(length=args.length, count=args.count, seed=args.seed, steps=args.steps, split=args.split,
                         min_frames=args.min_frames)
     feats, meta = real_features(args.videos, spec, detector, args.out)
-    print(f"{args.out}: {feats.shape[0]} real {args.length}-frame clips, {feats.shape[1]}-d {args.detector} features")
+    real_set = meta["real_set"]
+    print(f"{args.out}: {feats.shape[0]} real {args.length}-frame clips of {real_set['videos']} videos (steps "
+          f"{real_set['steps']}), {feats.shape[1]}-d {args.detector} features")
     return 0
 
 
@@ -127,14 +139,16 @@ def cmd_evaluate(args) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     cfg = EvalConfig(fvd_detector=args.fvd_detector, fid_detector=args.fid_detector, count=args.count,
                      is_splits=args.is_splits, along_max_frames=args.along_max_frames,
-                     along_min_frames=args.along_min_frames, real_count=args.real_count,
-                     seed=args.seed, detector=_detector_cfg(args, args.fvd_detector))
+                     along_min_frames=args.along_min_frames, vfid_steps=args.vfid_steps, real_count=args.real_count,
+                     seed=args.seed, extract_missing=args.extract_missing,
+                     detector=_detector_cfg(args, args.fvd_detector))
     ev = Evaluator(cfg, index_real_features(args.real_features), args.videos, _classifiers(args.classifier))
     values = ev.compute(args.samples, metrics)
     generated = samples_meta.get("count") if args.count is None else args.count
     protocol = {**ev.protocol, "metrics": metrics, "samples": str(args.samples), "generated_count": generated,
                 "samples_json": samples_meta, "is_splits": args.is_splits, "resize": args.resize}
-    result = {"metrics": values, "protocol": protocol, "run_type": samples_meta.get("run_type", "full")}
+    result = {"metrics": values, "protocol": protocol, "real_set": ev.real_sets,
+              "run_type": samples_meta.get("run_type", "full")}
     write_json(args.out, result)
     print(json.dumps(values, indent=1))
     return 0
@@ -158,6 +172,18 @@ def cmd_convert_i3d(args) -> int:
 
     print(converted_weights(args.out))
     return 0
+
+
+def parse_steps(text: str) -> tuple[int, int]:
+    """``"1,6"`` → (1, 6); ``"2"`` → (2, 2)."""
+    parts = [p for p in str(text).replace("-", ",").split(",") if p.strip()]
+    try:
+        lo, hi = (int(parts[0]), int(parts[-1])) if len(parts) in (1, 2) else (0, 0)
+    except ValueError:
+        lo = hi = 0
+    if not 1 <= lo <= hi:
+        raise argparse.ArgumentTypeError(f"steps {text!r}: expected LO,HI with 1 <= LO <= HI (or one step)")
+    return lo, hi
 
 
 def resolve_device(device: str) -> str:

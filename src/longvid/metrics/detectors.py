@@ -82,8 +82,16 @@ class Detector:
             raise ValueError("bf16 detector inference is only supported on CUDA devices")
         if cfg.resize not in RESIZE_MODES:
             raise ValueError(f"unknown resize mode {cfg.resize!r}; choose one of {RESIZE_MODES}")
-        self.size, self.output, self.dim, self.weights_sha256, self._load = _spec(cfg)
+        self.size, self.output, self.dim, self._hash_weights, self._load, self._provenance = _spec(cfg)
         self._model = None  # loaded on first call: a cache hit never loads the network
+        self._weights_sha256: str | None = None
+
+    @property
+    def weights_sha256(self) -> str:
+        """sha256 of the weights file the network loads (for I3D: the converted file, converted if absent)."""
+        if self._weights_sha256 is None:
+            self._weights_sha256 = self._hash_weights()
+        return self._weights_sha256
 
     @property
     def model(self):
@@ -98,7 +106,8 @@ class Detector:
     def protocol(self) -> dict:
         """Everything about the detector that shapes its features (goes into cache keys and metric JSONs)."""
         return {"detector": self.cfg.name, "feature": self.output, "dim": self.dim, "input_size": self.size,
-                "resize": self.cfg.resize, "weights_sha256": self.weights_sha256, "bf16": self.cfg.bf16}
+                "resize": self.cfg.resize, "weights_sha256": self.weights_sha256, "bf16": self.cfg.bf16,
+                **self._provenance}
 
     def _prepare(self, clips):
         import torch
@@ -134,18 +143,25 @@ class Detector:
 
 
 def _spec(cfg: DetectorConfig):
-    """(input size, output name, dim, weights sha256, loader) of a detector; checks the weights file exists."""
+    """(input size, output name, dim, weights hasher, loader, provenance) of a detector.
+
+    The hasher gives the sha256 of the very file the loader reads (I3D: the converted weights, so a reconversion
+    with another converter or source shows in every cache key); provenance adds the converter version and source
+    checkpoint hash. A missing ResNeXt weights file is an error here, naming where to put it.
+    """
     from longvid.metrics import i3d, resnext
 
     if cfg.name in ("i3d", "i3d_pool"):
         output, dim = ("logits", 400) if cfg.name == "i3d" else ("pool", 1024)
-        weights = cfg.weights or i3d.DEFAULT_WEIGHTS
-        return 224, output, dim, i3d.I3D_CKPT_SHA256, lambda: i3d.load_i3d(weights, cfg.device)
+        weights = Path(cfg.weights or i3d.DEFAULT_WEIGHTS)
+        provenance = {"converter": i3d.CONVERTER_VERSION, "source_sha256": i3d.I3D_CKPT_SHA256}
+        return (224, output, dim, lambda: i3d.sha256_file(i3d.converted_weights(weights)),
+                lambda: i3d.load_i3d(weights, cfg.device), provenance)
     if cfg.name == "resnext101":
         path = Path(cfg.weights or "resources/weights/resnext-101-kinetics.pth")
         if not path.is_file():
             resnext.load_resnext101(path)  # raises the error that names where the weights go
-        return 112, "pool", 2048, i3d.sha256_file(path), lambda: resnext.load_resnext101(path, cfg.device)
+        return 112, "pool", 2048, lambda: i3d.sha256_file(path), lambda: resnext.load_resnext101(path, cfg.device), {}
     raise ValueError(f"unknown detector {cfg.name!r}; choose one of {sorted(DETECTORS)}")
 
 

@@ -5,7 +5,9 @@ The thesis tracks video FID and IS every 100 epochs (UCF101: 10) and FVD every 1
 ``fn(model, run_config, epoch, device) -> {metric: value}``. It generates ``count`` clips from N(0, I) latents
 (``model.sample_latents`` + ``model.generator``, contracts.md) with its own seeded ``torch.Generator`` (never the
 global streams), converts them to uint8 and scores them in memory against the cached real features
-``<features_root>/<detector>/<dataset>/<res>/<len>f.npz`` — extracted once from ``runtime.videos`` if absent.
+``<features_root>/<detector>/<dataset>/<res>/16f[_s<lo>-<hi>].npz`` (vfid: the run's ``data.steps``, the
+distribution the generator learnt; fvd_16f: step 1) — extracted from ``runtime.videos`` if absent, and rebuilt when
+its key no longer matches the current videos' content hashes, the detector or the clip spec.
 IS needs a trained classifier at ``classifier`` (a template with ``{dataset}``, ``{res}``, ``{label}``).
 Hook numbers use ``count`` generated clips (64 by default, not 2048; a run config's ``train.eval_count`` overrides
 it): curves, not table values.
@@ -42,7 +44,6 @@ def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64
 
     def hook(model, run_cfg: dict, epoch: int, device) -> dict:
         from longvid.metrics.detectors import Detector, DetectorConfig
-        from longvid.metrics.features import RealClipSpec, load_features, real_features
         from longvid.metrics.frechet import frechet_from_features
 
         data = run_cfg["data"]
@@ -56,14 +57,12 @@ def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64
             if det_name not in state:
                 state[det_name] = Detector(DetectorConfig(name=det_name, weights=weights, device=str(device)))
             det = state[det_name]
+            steps = tuple(data.get("steps", (1, 1))) if name == "vfid" else (1, 1)  # vfid: the run's training steps
             videos = run_cfg.get("runtime", {}).get("videos")
-            out = Path(features_root) / det_name / ds / str(res) / "16f.npz"
-            if videos:  # cached once, rebuilt only if the protocol changed
-                real, _ = real_features(Path(videos), RealClipSpec(16, real_count, seed), det, out)
-            elif out.is_file():
-                real, _ = load_features(out)
-            else:
-                raise FileNotFoundError(f"{out} missing and no runtime videos to extract it from")
+            if not videos:
+                raise ValueError("metric hooks need runtime.videos (the real store) to check their real features")
+            real = checked_real_features(Path(videos), Path(features_root) / det_name / ds / str(res), steps, det,
+                                         real_count, seed)
             values[name] = frechet_from_features(real, det(clips[:, :16]))
         if {"vis", "vis_hy", "vis_hyx"} & set(metrics):
             values.update(_vis(clips, ds, res, label or data.get("label", "action"), classifier, is_splits, device,
@@ -71,6 +70,21 @@ def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64
         return values
 
     return hook
+
+
+def checked_real_features(videos: Path, folder: Path, steps, det, count: int, seed: int) -> np.ndarray:
+    """16-frame real features from ``folder/16f[_s<lo>-<hi>].npz``, rebuilt when its key no longer matches the
+    current videos, detector and clip spec. The clip count and seed are the file's own (the workflow's
+    ``evaluation.real_clips``) when it exists, else ``count`` / ``seed``."""
+    from longvid.metrics.cache import cache_file_name, load_features
+    from longvid.metrics.features import RealClipSpec, real_features
+
+    out = folder / cache_file_name(16, 0, steps)
+    if out.is_file():
+        _, meta = load_features(out)
+        count, seed = int(meta["clips"]["count"]), int(meta["clips"]["seed"])
+    real, _ = real_features(videos, RealClipSpec(16, count, seed, tuple(steps)), det, out)
+    return real
 
 
 def _vis(clips: np.ndarray, ds: str, res, label: str, template: str, splits: int, device, metrics) -> dict:
