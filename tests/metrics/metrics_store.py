@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from longvid.data.store import file_sha256
 from longvid.metrics.detectors import DetectorConfig
 
 
@@ -22,7 +23,7 @@ def write_video_store(root: Path, frames: list[int], res: int = 32, labels=None,
         np.save(folder / f"{vid}.npy", video)
         action = (labels or ["a"] * len(frames))[i]
         rows.append({"video_id": vid, "path": f"{vid}.npy", "n_frames": n, "split": "train", "action": action,
-                     "actor": f"p{i % 2}", "group": ""})
+                     "actor": f"p{i % 2}", "group": "", "sha256": file_sha256(folder / f"{vid}.npy")})
     with open(folder / "videos.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

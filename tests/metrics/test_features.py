@@ -3,31 +3,18 @@
 import numpy as np
 import pytest
 
-from longvid.metrics import features
+from longvid.metrics import cache, features
 
 from metrics_store import CountingDetector, write_sample_folder, write_video_store
 
 
-def test_one_clip_per_video_short_videos_discarded_count_capped(tmp_path):
-    store = write_video_store(tmp_path, [20, 8, 30, 16, 40, 25])
-    spec = features.RealClipSpec(length=16, count=3, seed=0)
-    items = features.choose_real_clips(store, spec)
-    assert len(items) == 3 and all(p.stem != "v001" for p, _ in items)  # 8 frames < 16: discarded
-    assert len({p for p, _ in items}) == 3  # one clip per video
-    assert items == features.choose_real_clips(store, spec)  # seeded
-    n = {f"v{i:03d}": f for i, f in enumerate([20, 8, 30, 16, 40, 25])}
-    assert all(0 <= s <= n[p.stem] - 16 for p, s in items)
-    all_items = features.choose_real_clips(store, features.RealClipSpec(length=16, count=2048))
-    assert len(all_items) == 5
-
-
 def test_min_frames_keeps_only_long_videos(tmp_path):
     store = write_video_store(tmp_path, [20, 70, 30, 64, 90], res=8)
-    items = features.choose_real_clips(store, features.RealClipSpec(length=16, min_frames=64))
-    assert sorted(p.stem for p, _ in items) == ["v001", "v003", "v004"]  # at least 64 frames
+    items = features.choose_real_clips(store, features.RealClipSpec(length=16, count=30, min_frames=64))
+    assert sorted({c.video_id for c in items}) == ["v001", "v003", "v004"]  # at least 64 frames
     n = {"v001": 70, "v003": 64, "v004": 90}
-    assert all(0 <= s <= n[p.stem] - 16 for p, s in items)  # the clip may start anywhere in the long video
-    assert len(features.choose_real_clips(store, features.RealClipSpec(length=16, min_frames=10))) == 5
+    assert all(0 <= c.start <= n[c.video_id] - 16 for c in items)  # the clip may start anywhere in the long video
+    assert len({c.video_id for c in features.choose_real_clips(store, features.RealClipSpec(min_frames=10))}) == 5
 
 
 def test_min_frames_error_names_folder_minimum_longest_and_fix(tmp_path):
@@ -47,37 +34,40 @@ def test_min_frames_is_in_the_cache_key(tmp_path):
     every, long = features.RealClipSpec(length=16), features.RealClipSpec(length=16, min_frames=64)
     key0, meta0 = features.cache_key(store, every, det.protocol())
     key64, meta64 = features.cache_key(store, long, det.protocol())
-    assert key0 != key64 and meta64["clips"]["min_frames"] == 64
-    assert "min_frames" not in meta0["clips"]  # unset: the key of files made before the field existed
+    assert key0 != key64 and meta64["clips"]["min_frames"] == 64 and meta0["clips"]["min_frames"] == 0
+    every, long = features.RealClipSpec(length=16, count=4), features.RealClipSpec(length=16, count=4, min_frames=64)
     out = tmp_path / "16f.npz"
     features.real_features(store, every, det, out)
     feats, meta = features.real_features(store, long, det, out)  # same file, other minimum: rebuilt
-    assert det.calls == 4 and feats.shape == (1, 4) and meta["clips"]["min_frames"] == 64
+    assert det.calls == 8 and feats.shape == (4, 4) and meta["real_set"]["videos"] == 1
     assert features.cache_file_name(16) == "16f.npz" and features.cache_file_name(16, 400) == "16f_min400.npz"
+    assert features.cache_file_name(16, steps=(1, 6)) == "16f_s1-6.npz"
+    assert cache.parse_cache_name("16f_min400_s2-3.npz") == (16, 400, (2, 3))
+    assert cache.parse_cache_name("128f.npz") == (128, 0, (1, 1))
 
 
 def test_step_clips_and_batches(tmp_path):
     store = write_video_store(tmp_path, [20, 20, 20])
-    items = features.choose_real_clips(store, features.RealClipSpec(length=5, step=3, count=10))
-    batches = list(features.iter_clip_batches(items, 5, 3, batch=2))
+    items = features.choose_real_clips(store, features.RealClipSpec(length=5, steps=(3, 3), count=3))
+    batches = list(features.iter_clip_batches([(c.path, c.start, c.step) for c in items], 5, 1, batch=2))
     assert [b.shape for b in batches] == [(2, 5, 32, 32, 3), (1, 5, 32, 32, 3)]
-    p, s = items[0]
-    np.testing.assert_array_equal(batches[0][0], np.load(p)[s : s + 13 : 3])
+    c = items[0]
+    np.testing.assert_array_equal(batches[0][0], np.load(c.path)[c.start : c.start + 13 : 3])
 
 
 def test_cache_is_reused_and_rebuilt_when_anything_changes(tmp_path):
     store = write_video_store(tmp_path, [20, 24, 30, 18])
     out = tmp_path / "features" / "16f.npz"
     det = CountingDetector()
-    spec = features.RealClipSpec(length=16, count=8)
+    spec = features.RealClipSpec(length=16, count=4)
     feats, meta = features.real_features(store, spec, det, out)
     assert det.calls == 4 and feats.shape == (4, 4) and out.is_file()
     again, _ = features.real_features(store, spec, det, out)
     assert det.calls == 4  # read from the cache, no extraction
     np.testing.assert_allclose(again, feats, rtol=1e-6)
-    features.real_features(store, features.RealClipSpec(length=16, count=8, seed=1), det, out)
+    features.real_features(store, features.RealClipSpec(length=16, count=4, seed=1), det, out)
     assert det.calls == 8  # other seed: rebuilt
-    features.real_features(store, features.RealClipSpec(length=16, count=8, seed=1), CountingDetector("b"), out)
+    features.real_features(store, features.RealClipSpec(length=16, count=4, seed=1), CountingDetector("b"), out)
     assert det.calls == 8  # the new detector did the work
     assert not list(out.parent.glob(".*tmp"))  # atomic write leaves no temp file
     with np.load(out) as data:
@@ -116,6 +106,8 @@ def test_missing_manifest_names_the_file(tmp_path):
 def test_real_feature_files_for_the_workflow():
     from longvid.metrics.evaluate import real_feature_files
 
+    files = real_feature_files(["vfid", "fvd2048_16f"], "kth", 64, vfid_steps=(1, 6))
+    assert files == ["resources/features/i3d/kth/64/16f.npz", "resources/features/i3d_pool/kth/64/16f_s1-6.npz"]
     files = real_feature_files(["fvd_ratio", "vfid", "fvd_along_16f", "vis_actor"], "sky", 128)
     assert files == ["resources/features/i3d/sky/128/16f.npz", "resources/features/i3d/sky/128/128f.npz",
                      "resources/features/i3d_pool/sky/128/16f.npz"]

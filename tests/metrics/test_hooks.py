@@ -40,8 +40,12 @@ def test_hook_computes_vfid_and_vis(tmp_path, i3d_weights):
     train_classifier(store, TrainClassifierConfig(epochs=1, width=4, batch_size=4, holdout=0), clf, log=lambda *_: None)
     hook = make_eval_hook(("vfid", "vis", "vis_hy"), count=2, features_root=str(tmp_path / "features"),
                           classifier=str(tmp_path / "clf" / "{dataset}_{res}_{label}.pt"), is_splits=1,
-                          weights=str(i3d_weights))
+                          weights=str(i3d_weights), real_count=4)
     run_cfg = {"data": {"dataset": "toy", "resolution": 32, "label": "action"}, "runtime": {"videos": str(store)}}
     values = hook(ToyModel().eval(), run_cfg, epoch=1, device="cpu")
     assert set(values) == {"vfid", "vis", "vis_hy"} and values["vfid"] > 0 and 1 <= values["vis"] <= 2
     assert (tmp_path / "features" / "i3d_pool" / "toy" / "32" / "16f.npz").is_file()
+    from longvid.metrics.features import load_features
+
+    _, meta = load_features(tmp_path / "features" / "i3d_pool" / "toy" / "32" / "16f.npz")
+    assert (meta["real_set"]["clips"], meta["real_set"]["videos"]) == (4, 3)

@@ -33,10 +33,12 @@ def _write_store(root: Path, n: int):
     folder = root / "bench" / "64"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    lines = ["video_id,path,n_frames,split,action,actor,group"]
+    from longvid.data.store import file_sha256
+
+    lines = ["video_id,path,n_frames,split,action,actor,group,sha256"]
     for i in range(n):
         np.save(folder / f"v{i}.npy", rng.integers(0, 256, size=(24, 64, 64, 3), dtype=np.uint8))
-        lines.append(f"v{i},v{i}.npy,24,train,,,")
+        lines.append(f"v{i},v{i}.npy,24,train,,,,{file_sha256(folder / f'v{i}.npy')}")
     (folder / "videos.csv").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -63,7 +65,7 @@ def run(args) -> int:
             ("i3d_cpu_s_per_clip", cpu / clips, "cpu-s", device, "process CPU time, robust to other load")]
     with tempfile.TemporaryDirectory() as tmp:
         store = _write_store(Path(tmp), videos)
-        out, spec = Path(tmp) / "16f.npz", RealClipSpec(length=16, count=videos)
+        out, spec = Path(tmp) / "16f.npz", RealClipSpec(length=16, count=videos)  # one clip per video
         t0 = time.perf_counter()
         real_features(store, spec, det, out)
         first = time.perf_counter() - t0
