@@ -38,7 +38,7 @@ def test_full_config_plans_every_target(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
     rules = ("train_model", "sample_model", "evaluate_model", "cache_real_features", "cache_long_real_features",
-             "train_classifier")
+             "cache_stepped_real_features", "train_classifier")
     for rule in rules:
         assert rule in out, rule
     # every Chapter 3 experiment is trained by all_tables + all_figures
@@ -47,7 +47,9 @@ def test_full_config_plans_every_target(tmp_path):
     for name in experiments:
         assert f"results/runs/{name}/final.pt" in proc.stdout, name
     # Fig. 4.9: real clips of Taichi videos of 400+ frames, Sky of 1024+ (the frames of the panels' samplers)
-    for features in ("i3d/taichi/128/16f_min400.npz", "i3d/sky/128/16f_min1024.npz"):
+    # Chapter 3's video FID: real clips at each dataset's training steps (KTH 1-6, UvA 2-3)
+    for features in ("i3d/taichi/128/16f_min400.npz", "i3d/sky/128/16f_min1024.npz",
+                     "i3d_pool/kth/64/16f_s1-6.npz", "i3d_pool/uva/64/16f_s2-3.npz"):
         assert f"resources/features/{features}" in proc.stdout, features
 
 

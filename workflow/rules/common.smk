@@ -3,7 +3,7 @@ import json
 import os
 
 from longvid import config as lvconfig
-from longvid.metrics.evaluate import real_feature_files
+from longvid.metrics.evaluate import real_feature_file, real_feature_files
 from longvid.report import kinds as table_kinds
 from longvid.report.kinds.memory import probe_settings
 
@@ -63,13 +63,15 @@ def get_train_inputs(wildcards):
     inputs = {"videos": videos_of(wildcards.experiment)}
     if segments_of(wildcards.experiment):
         inputs["segments"] = segments_of(wildcards.experiment)
-    if "vfid" in hooks:
-        inputs["fid_features"] = (
-            f"resources/features/{CFG['evaluation']['fid_detector']}/{ds}/{res}/16f.npz"
+    if (
+        "vfid" in hooks
+    ):  # the hook's video FID: real clips at the run's own training steps
+        inputs["fid_features"] = real_feature_file(
+            CFG["evaluation"]["fid_detector"], ds, res, 16, steps=data["steps"]
         )
     if "fvd_16f" in hooks:
-        inputs["fvd_features"] = (
-            f"resources/features/{CFG['evaluation']['detector']}/{ds}/{res}/16f.npz"
+        inputs["fvd_features"] = real_feature_file(
+            CFG["evaluation"]["detector"], ds, res, 16
         )
     if "vis" in hooks:
         inputs["classifier"] = (
@@ -129,6 +131,20 @@ def get_eval_along_arg(wildcards):
     return f"--along-min-frames {along_min_frames(wildcards)}"
 
 
+def vfid_steps(wildcards):
+    """Video FID's real clips: the dataset's training step range (one reference set per table column)."""
+    return CFG["datasets"][run_of(wildcards.experiment)["data"]["dataset"]]["steps"]
+
+
+def get_eval_real_args(wildcards):
+    """The real store, clip count, seed and vfid steps every real-feature file is checked against."""
+    lo, hi = vfid_steps(wildcards)
+    return (
+        f"--videos {os.path.dirname(videos_of(wildcards.experiment))}"
+        f" --real-count {CFG['evaluation']['real_clips']} --seed {CFG['seed']} --vfid-steps {lo},{hi}"
+    )
+
+
 def get_eval_inputs(wildcards):
     run = run_of(wildcards.experiment)
     data = run["data"]
@@ -136,6 +152,7 @@ def get_eval_inputs(wildcards):
     ev = CFG["evaluation"]
     inputs = {
         "samples": f"results/samples/{wildcards.experiment}/{wildcards.sampler}/{wildcards.epoch}",
+        "videos": videos_of(wildcards.experiment),
         "real": real_feature_files(
             metrics_of(wildcards),
             ds,
@@ -143,6 +160,7 @@ def get_eval_inputs(wildcards):
             ev["detector"],
             ev["fid_detector"],
             along_min_frames(wildcards),
+            vfid_steps=vfid_steps(wildcards),
         ),
     }
     for label in lvconfig.classifier_labels(metrics_of(wildcards)):
