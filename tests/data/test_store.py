@@ -115,7 +115,8 @@ def test_same_shape_other_pixels_give_another_hash(tmp_path):
 
 def test_duplicate_ids_keep_the_first_and_name_it(tmp_path):
     frames = [np.zeros((24, 24, 3), np.uint8)] * 18
-    sources = [VideoSource("a", "first.avi", lambda: iter(frames)), VideoSource("a", "second.avi", lambda: iter(frames))]
+    sources = [VideoSource("a", "first.avi", lambda: iter(frames)),
+               VideoSource("a", "second.avi", lambda: iter(frames))]
     out = tmp_path / "store"
     assert preprocess(sources, out, 16, log=lambda m: None) == (1, 1)
     assert read_csv(out / "rejected.csv") == [

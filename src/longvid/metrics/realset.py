@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from longvid.data.sampling import span, step_indices
+
 OFFSETS = "uniform random start per clip, seed {seed}; clips spread evenly over the videos"
 
 
@@ -58,10 +60,6 @@ def read_manifest(video_dir: Path) -> list[dict]:
         if rows and col not in rows[0]:
             raise ValueError(f"{path}: missing column {col!r} (see docs/contracts.md)")
     return rows
-
-
-def span(length: int, step: int) -> int:
-    return (length - 1) * step + 1
 
 
 def eligible_rows(video_dir: Path, spec: RealClipSpec) -> list[dict]:
@@ -99,8 +97,6 @@ def video_rng(seed: int, video_id: str) -> np.random.Generator:
 
 def choose_real_clips(video_dir: Path, spec: RealClipSpec) -> list[RealClip]:
     """The real clips of ``spec`` (module docstring), grouped by video in manifest order."""
-    from longvid.data.sampling import step_indices
-
     rows = eligible_rows(video_dir, spec)
     per = clips_per_video(len(rows), spec.count, np.random.default_rng(spec.seed))
     clips = []

@@ -2,11 +2,11 @@
 
 Eq. (3.7) on the features of "one pre-trained 3D CNN [95]" shared by all datasets, between the generated
 16-frame clips and ``evaluation.real_clips`` real 16-frame clips spread over the real videos, drawn with the
-dataset's training step range — the temporal rate the Ch. 3 generators learnt (``realset.py``). G3AN [5] used a Kinetics
-ResNeXt-101 (detector ``resnext101``, weights from a configured path); its weights cannot be fetched here, so the
-default detector is ``i3d_pool`` (1024-d pooled I3D features, see ``detectors.py``). Every metrics JSON records
-the detector and its weights' sha256, so numbers from different detectors are never mixed up. Generated clips are
-the first ``length`` frames of each sample (the Ch. 3 models generate exactly 16).
+dataset's training step range — the temporal rate the Ch. 3 generators learnt (``realset.py``). G3AN [5] used a
+Kinetics ResNeXt-101 (detector ``resnext101``, weights from a configured path); its weights cannot be fetched here,
+so the default detector is ``i3d_pool`` (1024-d pooled I3D features, see ``detectors.py``). Every metrics JSON
+records the detector and its weights' sha256, so numbers from different detectors are never mixed up. Generated
+clips are the first ``length`` frames of each sample (the Ch. 3 models generate exactly 16).
 """
 
 from __future__ import annotations
