@@ -23,7 +23,7 @@ def test_taichi_like_set_has_more_clips_than_videos_each_inside_its_video(tmp_pa
     assert len({(c.video_id, c.start) for c in clips}) > len(per_video)  # several offsets per video
     record = realset.real_set_record(clips, RealClipSpec(length=16, count=40))
     assert (record["clips"], record["videos"], record["steps"]) == (40, 7, [1])
-    assert "seed 0" in record["offsets"]
+    assert (record["offsets"], record["seed"]) == ("seeded random", 0)
 
 
 def test_the_per_video_draw_is_seeded_and_independent_of_the_other_videos(tmp_path):
@@ -80,3 +80,19 @@ def test_cache_file_records_the_real_set_and_reads_the_drawn_steps(tmp_path):
     clips = choose_real_clips(store, spec)
     expected = det(np.stack([np.load(c.path)[c.start : c.start + 15 * c.step + 1 : c.step] for c in clips]))
     np.testing.assert_allclose(feats, expected.astype(np.float32), rtol=1e-6)
+
+
+def test_fvd_ratio_reports_both_real_sets_and_128f_uses_long_videos_only(tmp_path):
+    from longvid.metrics.evaluate import EvalConfig, Evaluator
+
+    from metrics_store import write_sample_folder
+
+    store = write_video_store(tmp_path, [20, 130, 200, 90], res=8)
+    samples = write_sample_folder(tmp_path, n=3, frames=128, res=8)
+    det = CountingDetector()
+    ev = Evaluator(EvalConfig(fvd_detector="counting", real_count=12, extract_missing=True), {}, store)
+    ev.detector = lambda name: det
+    out = ev.compute(samples, ["fvd_ratio"])
+    assert out["fvd_ratio"] > 0 and set(ev.real_sets) == {"fvd2048_16f", "fvd2048_128f"}
+    assert (ev.real_sets["fvd2048_16f"]["clips"], ev.real_sets["fvd2048_16f"]["videos"]) == (12, 4)
+    assert (ev.real_sets["fvd2048_128f"]["clips"], ev.real_sets["fvd2048_128f"]["videos"]) == (12, 2)

@@ -14,7 +14,8 @@ real store's content hashes, dataset, clip count / seed / length / steps / minim
 converter and bf16): a stale file is an error naming what changed. A needed file that is not given is an error
 naming the command that makes it — unless ``extract_missing`` (``--extract-missing``), then the features are
 extracted on the fly with the same protocol (not cached). Every metric with a real reference gets a ``real_set``
-record in the JSON (clips, videos, offsets, steps; ``fvd_ratio``: ``ratio_of`` both).
+record in the JSON (clips, videos, offsets, steps); ``fvd_ratio`` has none of its own but brings the records of
+``fvd2048_16f`` and ``fvd2048_128f``.
 """
 
 from __future__ import annotations
@@ -145,15 +146,13 @@ class Evaluator:
             "resolution": meta["resolution"], "real_set": meta.get("real_set")}
         return feats
 
-    def real_set_of(self, metric: str) -> dict | None:
-        """The ``real_set`` record of a computed metric (``ratio_of`` for fvd_ratio; None for IS)."""
-        needs = metric_needs(metric, self.cfg)
-        records = [self.protocol["real_features"][f"{n}_{Path(cache.cache_file_name(ln, le, st)).stem}"]["real_set"]
-                   for n, ln, le, st in needs]
-        if not records:
-            return None
-        return {"ratio_of": {"fvd2048_16f": records[0], "fvd2048_128f": records[1]}} if metric == "fvd_ratio" \
-            else records[0]
+    def real_sets_of(self, metric: str) -> dict:
+        """``{metric: real_set record}`` of a computed metric; fvd_ratio → the records of fvd2048_16f and
+        fvd2048_128f (the two real sets it divides; it has no set of its own); IS → {}."""
+        names = ["fvd2048_16f", "fvd2048_128f"] if metric == "fvd_ratio" else [metric]
+        entries = [f"{n}_{Path(cache.cache_file_name(ln, le, st)).stem}"
+                   for n, ln, le, st in metric_needs(metric, self.cfg)]
+        return {name: self.protocol["real_features"][entry]["real_set"] for name, entry in zip(names, entries)}
 
     def compute(self, samples: Path, metrics: list[str]) -> dict:
         from longvid.metrics.fvd import fvd_along, fvd_first, fvd_ratio
@@ -191,7 +190,7 @@ class Evaluator:
         for m in metrics:
             if VIS.match(m):
                 out[m] = self.vis(VIS.match(m))
-        self.real_sets = {m: self.real_set_of(m) for m in metrics if metric_needs(m, self.cfg)}
+        self.real_sets = {name: record for m in metrics for name, record in self.real_sets_of(m).items()}
         return out
 
     def vis(self, match: re.Match) -> float:

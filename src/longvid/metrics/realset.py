@@ -28,7 +28,7 @@ import numpy as np
 
 from longvid.data.sampling import span, step_indices
 
-OFFSETS = "uniform random start per clip, seed {seed}; clips spread evenly over the videos"
+OFFSETS = "seeded random"  # the offset rule, as table headers print it ("..., seeded random offsets")
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,9 @@ def choose_real_clips(video_dir: Path, spec: RealClipSpec) -> list[RealClip]:
 
 
 def real_set_record(clips: list[RealClip], spec: RealClipSpec) -> dict:
-    """``{"clips", "videos", "offsets", "steps", "step_counts"}``: what every metric file says of its real set."""
+    """``{"clips", "videos", "offsets", "steps", ...}``: what every cache and metric file says of its real set."""
     counts = Counter(c.step for c in clips)
     return {"clips": len(clips), "videos": len({c.video_id for c in clips}),
-            "offsets": OFFSETS.format(seed=spec.seed), "steps": list(range(spec.steps[0], spec.steps[1] + 1)),
-            "step_counts": {str(s): counts[s] for s in sorted(counts)}, "length": spec.length,
+            "offsets": OFFSETS, "steps": list(range(spec.steps[0], spec.steps[1] + 1)),
+            "step_counts": {str(s): counts[s] for s in sorted(counts)}, "seed": spec.seed, "length": spec.length,
             "min_frames": spec.min_frames}
