@@ -1,8 +1,12 @@
-"""The workflow config: schema errors name the key, experiments expand as documented, cells match the thesis."""
+"""The workflow config: schema errors name the key, experiments expand as documented, every run config is fully
+checked at load (naming experiment, key and file), cells match the thesis."""
 
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +131,119 @@ def test_smoke_config_overrides_sizes_only():
     for key in smoke["size_overrides"]:
         assert key.split(".")[1] in {"max_items", "fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
                                      "ckpt_every", "eval_every", "eval_count", "keep_epochs"}, key
+
+
+def test_expansion_gives_the_experiments_of_before():
+    """foreach templates, refinements, `own` and defaults resolve every experiment exactly as the explicit
+    config.yaml did (fixture frozen from it before the rewrite)."""
+    frozen = json.loads((ROOT / "tests/fixtures/config/resolved_runs.json").read_text())
+    for key, files in {"full": ["config.yaml"], "smoke": ["config.yaml", "tests/smoke/config.yaml"]}.items():
+        cfg = lvconfig.load(*(ROOT / f for f in files))
+        assert {n: lvconfig.resolve_experiment(cfg, n) for n in cfg["experiments"]} == frozen[key], key
+
+
+def test_config_declares_no_repeated_hooks():
+    text = (ROOT / "config.yaml").read_text()
+    assert text.count("eval_hooks: [recon_l1]") == 1  # once, in defaults
+
+
+BAD_VALUES = [  # (dotted key, YAML value, words the message must hold)
+    ("train.epochs", '"ten"', ["must be an integer", "'ten'"]),
+    ("train.epochz", "5", ["unknown train keys", "did you mean train.epochs"]),
+    ("train.batch_size", "-4", ["must be >= 1", "-4"]),
+    ("model.preset", "nope_64", ["is not a model preset", "encgan3_64"]),
+    ("train.epochs", "1.5", ["must be an integer", "1.5"]),
+]
+
+
+@pytest.mark.parametrize("key, value, words", BAD_VALUES)
+def test_bad_run_value_names_experiment_key_and_file(tmp_path, key, value, words):
+    override = tmp_path / "my_override.yaml"
+    override.write_text(f"experiments:\n  encgan3_kth_64:\n    set: {{{key}: {value}}}\n")
+    with pytest.raises(lvconfig.ConfigError) as err:
+        lvconfig.load(ROOT / "config.yaml", override)
+    msg = str(err.value)
+    for needle in ["experiment encgan3_kth_64", key, str(override), *words]:
+        assert needle in msg, (needle, msg)
+
+
+def test_bad_default_names_the_file_that_set_it(tmp_path):
+    """A key set in several files is attributed to the last one; an untouched key to config.yaml."""
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text("defaults:\n  train: {epochs: 1.5, lr: 0}\n")
+    second.write_text("defaults:\n  train: {epochs: 7}\n")
+    with pytest.raises(lvconfig.ConfigError) as err:
+        lvconfig.load(ROOT / "config.yaml", first, second)
+    msg = str(err.value)
+    assert f"{first}: train.lr: must be > 0" in msg and "defaults.train.lr" in msg and "epochs" not in msg
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cfg["experiments"]["encgan3_{dataset}_64"]["set"]["data.label"] = "actress"
+    with pytest.raises(lvconfig.ConfigError) as err:
+        lvconfig.validate(cfg, files=[("config.yaml", cfg)])
+    # the template is named, with the experiments it makes (UvA's refinement sets its own label)
+    assert "config.yaml: data.label" in str(err.value) and "experiments.encgan3_{dataset}_64.set" in str(err.value)
+    assert "encgan3_kth_64" in str(err.value) and "encgan3_uva_64," not in str(err.value)
+
+
+def test_family_enum_and_sections_come_from_the_registry(full):
+    from longvid import families
+
+    schema = lvconfig.schema()
+    assert schema["$defs"]["family"]["enum"] == list(families.FAMILIES)
+    assert lvconfig.SECTIONS == ("data", "model", "train", "recall", "lencgan")
+    cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    cfg["experiments"]["recall_taichi_64_v1"]["family"] = "nosuch"
+    with pytest.raises(lvconfig.ConfigError, match="experiments.recall_taichi_64_v1.family"):
+        lvconfig.validate(cfg)
+
+
+def test_foreach_refinement_and_own():
+    from longvid import experiments
+
+    spec = {
+        "a_{ds}_{n}": {"foreach": {"ds": ["x", "y"], "n": [1, 2]}, "set": {"data.dataset": "{ds}", "train.epochs": "{n}",
+                                                                          "data.groups": ["{ds}_g"]}},
+        "a_y_2": {"set": {"train.lr": 0.1}, "own": {"train.eval_hooks": []}},
+        "b": {"base": "a_y_2"},
+    }
+    out, origin = experiments.expand(spec)
+    assert list(out) == ["a_x_1", "a_x_2", "a_y_1", "a_y_2", "b"]
+    assert out["a_y_2"]["set"] == {"data.dataset": "y", "train.epochs": 2, "data.groups": ["y_g"], "train.lr": 0.1}
+    assert origin[("a_y_2", "set", "train.epochs")] == "a_{ds}_{n}" and origin[("a_y_2", "set", "train.lr")] == "a_y_2"
+    cfg = {"experiments": out, "datasets": {}, "run_type": "full", "seed": 0}
+    assert experiments.resolve(cfg, "a_y_2")["train"]["eval_hooks"] == []
+    assert "eval_hooks" not in experiments.resolve(cfg, "b")["train"]  # `own` is not inherited
+    with pytest.raises(experiments.ExperimentError, match="not a foreach variable"):
+        experiments.expand({"c_{ds}": {"foreach": {"ds": ["x"]}, "base": "{dss}"}})
+    with pytest.raises(experiments.ExperimentError, match="produced by both"):
+        experiments.expand({"c_{a}": {"foreach": {"a": ["x"]}}, "{b}_x": {"foreach": {"b": ["c"]}}})
+    with pytest.raises(experiments.ExperimentError, match="no foreach"):
+        experiments.expand({"c_{a}": {}})
+
+
+def test_origins_last_layer_wins():
+    origins = lvconfig.Origins([("a", {"x": {"y": 1, "z": 2}}), ("b", {"x": {"y": 3}}), ("c", {"w": 1})], "default")
+    assert origins.file(("x", "y")) == "b" and origins.file(("x", "z")) == "a" and origins.file(("q",)) == "default"
+    assert origins.file(("x",)) == "b"
+
+
+def test_validation_imports_no_torch():
+    code = ("import sys; from longvid import config; config.load('config.yaml', 'tests/smoke/config.yaml'); "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_snakemake_dry_run_fails_at_parse_time_naming_the_file(tmp_path):
+    """`snakemake -n` with a bad override fails before planning, naming experiment, key and the --configfile."""
+    override = tmp_path / "override.yaml"
+    override.write_text("experiments:\n  g3an_ucf101_64:\n    set: {train.epochs: 1.5}\n")
+    (tmp_path / "config.yaml").symlink_to(ROOT / "config.yaml")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path), "-n",
+                           "all_tables", "--configfile", str(override)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "common.smk" in out and "Job stats" not in out  # raised while parsing, nothing planned
+    assert f"{override}: train.epochs: must be an integer (got 1.5, set at experiments.g3an_ucf101_64" in out
+    assert "experiment g3an_ucf101_64" in out

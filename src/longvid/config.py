@@ -1,25 +1,29 @@
 """Load, validate and expand the workflow configuration (`config.yaml` + optional override files).
 
 The config says *what* to run. This module turns it into the things rules need: one resolved run config per
-experiment (named base chain + dotted `set` overrides + `size_overrides`), the cells of every table, and the set
-of metrics each (experiment, sampler, epoch) must be evaluated on. It is imported by `workflow/rules/common.smk`
-and must stay free of heavy imports (no torch).
+experiment (`longvid.experiments`: `foreach` templates, base chain, dotted overrides, `size_overrides`), the cells
+of every table, and the set of metrics each (experiment, sampler, epoch) must be evaluated on. `validate` checks
+the schema (whose family enum and section names come from `longvid.families`), then builds every experiment's run
+config with `longvid.runconfig` (types, ranges, unknown keys, presets), naming the experiment, the key and the file
+that set it. It is imported by `workflow/rules/common.smk` and must stay free of heavy imports (no torch).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from longvid import experiments, families
+from longvid.experiments import ExperimentError, merge, set_dotted  # noqa: F401 (part of this module's API)
+from longvid.runconfig import RunConfigError, check_run
+
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 LABEL_METRIC = re.compile(r"^vis(?:_hy|_hyx)?_(action|actor)$")
-SECTIONS = ("data", "model", "train", "recall", "lencgan")
+SECTIONS = experiments.sections()
 
 
 def use_running_interpreter() -> None:
@@ -35,43 +39,124 @@ class ConfigError(ValueError):
     """A config value is wrong; the message names the key and the file."""
 
 
-def merge(base: dict, override: dict) -> dict:
-    """Recursive dict update (the rule Snakemake applies to --configfile), returning a new dict."""
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def load(*paths: str | Path) -> dict:
-    """Read and merge YAML files left to right, then validate."""
+    """Read and merge YAML files left to right, then validate; returns the expanded config."""
     cfg: dict = {}
+    files = []
     for path in paths:
         with open(path) as fh:
-            cfg = merge(cfg, yaml.safe_load(fh) or {})
-    validate(cfg, source=" + ".join(str(p) for p in paths))
-    return cfg
+            raw = yaml.safe_load(fh) or {}
+        files.append((str(path), raw))
+        cfg = merge(cfg, raw)
+    return validate(cfg, source=" + ".join(str(p) for p in paths), files=files)
 
 
-def validate(cfg: dict, source: str = "config") -> dict:
-    """Check `cfg` against the JSON schema and the cross-references between its sections."""
+def snakemake_files(configfiles, overwrite_configfiles, cli_config) -> list[tuple[str, dict]]:
+    """The config layers of a Snakemake run in merge order: the Snakefile's `configfile:`, each `--configfile`,
+    then `--config KEY=VALUE` (from `workflow.configfiles`, `workflow.overwrite_configfiles` and
+    `workflow.config_settings.config`)."""
+    cli = [str(Path(p)) for p in overwrite_configfiles]
+    own = [str(p) for p in configfiles if str(Path(p).absolute()) not in cli and str(p) not in cli]
+    files = []
+    for path in own + cli:
+        with open(path) as fh:
+            files.append((path, yaml.safe_load(fh) or {}))
+    if cli_config:
+        files.append(("--config", dict(cli_config)))
+    return files
+
+
+class Origins:
+    """Which file set each key of a merged config: the last layer that holds the key (or a non-dict above it)."""
+
+    def __init__(self, files: list[tuple[str, dict]], default: str):
+        self.default = default
+        self.leaves: dict[tuple, str] = {}
+        for label, tree in files:
+            self._walk(label, tree, ())
+
+    def _walk(self, label: str, node, path: tuple) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                self._walk(label, value, (*path, key))
+        else:
+            self.leaves = {p: f for p, f in self.leaves.items() if p[: len(path)] != path}
+            self.leaves[path] = label
+
+    def file(self, path: tuple) -> str:
+        """The file that set `path` (a tuple of keys), or of the last value set below it."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.leaves:
+                return self.leaves[path[:n]]
+        below = [f for p, f in self.leaves.items() if p[: len(path)] == path]
+        return below[-1] if below else self.default
+
+
+def schema() -> dict:
+    """The JSON schema with the registry's family names and run-config sections filled in."""
+    spec = yaml.safe_load(SCHEMA.read_text())
+    spec["$defs"]["family"]["enum"] = list(families.FAMILIES)
+    spec["$defs"]["dotted_key"]["pattern"] = rf"^({'|'.join(SECTIONS)})\.[a-z0-9_]+$"
+    spec["$defs"]["defaults"]["properties"].update({s: {"$ref": "#/$defs/section"} for s in SECTIONS})
+    return spec
+
+
+def validate(cfg: dict, source: str = "config", files: list[tuple[str, dict]] | None = None) -> dict:
+    """Check `cfg` against the schema, expand its experiments and build every run config fully; returns the
+    expanded config. `files` (label, raw YAML) in merge order let errors name the file that set the bad key."""
     import jsonschema
 
-    schema = yaml.safe_load(SCHEMA.read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(cfg), key=lambda e: list(e.path))
+    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(cfg), key=lambda e: list(e.path))
     if errors:
         lines = [f"  {'.'.join(map(str, e.path)) or '<top>'}: {e.message}" for e in errors[:10]]
         raise ConfigError(f"{source}: invalid configuration (schema {SCHEMA.name}):\n" + "\n".join(lines))
+    try:
+        expanded, origin = experiments.expand(cfg["experiments"])
+    except ExperimentError as err:
+        raise ConfigError(f"{source}: {err}") from None
+    cfg = {**cfg, "experiments": expanded}
+    _check_runs(cfg, origin, Origins(files or [], source))
+    _check_references(cfg, source)
+    return cfg
+
+
+def _check_runs(cfg: dict, origin: dict, origins: Origins) -> None:
+    """Build every experiment's run config; one line per distinct error, naming experiments, key and file."""
+    found: dict[str, list[str]] = {}
     for name in cfg["experiments"]:
-        run = resolve_experiment(cfg, name)
-        dataset, res = run["data"].get("dataset"), run["data"].get("resolution")
-        if dataset not in cfg["datasets"]:
-            raise ConfigError(f"{source}: experiments.{name}: data.dataset {dataset!r} is not under datasets")
-        if res not in cfg["datasets"][dataset]["resolutions"]:
-            raise ConfigError(f"{source}: experiments.{name}: resolution {res} not in datasets.{dataset}.resolutions")
+        trace: dict = {}
+        try:
+            check_run(experiments.resolve(cfg, name, trace), source=f"experiment {name}", datasets=cfg["datasets"])
+        except ExperimentError as err:
+            raise ConfigError(f"{origins.file(('experiments', name))}: experiment {name}: {err}") from None
+        except RunConfigError as err:
+            path = _raw_path(_key_path(trace, err.key), origin)
+            found.setdefault(f"{origins.file(path)}: {err.detail('.'.join(map(str, path)))}", []).append(name)
+    if found:
+        lines = [f"  experiment {', '.join(names[:4])}{' (+%d more)' % (len(names) - 4) if len(names) > 4 else ''}"
+                 f": {message}" for message, names in list(found.items())[:10]]
+        raise ConfigError("invalid run config:\n" + "\n".join(lines))
+
+
+def _key_path(trace: dict, key: str) -> tuple:
+    """The config path that set dotted run-config `key` (or the last one set inside it)."""
+    if key in trace:
+        return trace[key]
+    inside = [p for k, p in trace.items() if k.startswith(f"{key}.")]
+    return inside[-1] if inside else ()
+
+
+def _raw_path(path: tuple, origin: dict) -> tuple:
+    """An expanded experiment's path mapped back to the config entry that wrote it (its foreach template)."""
+    if len(path) >= 3 and path[0] == "experiments":
+        key = path[3] if len(path) > 3 else None
+        raw = origin.get((path[1], path[2], key), path[1])
+        return ("experiments", raw, *path[2:])
+    return path
+
+
+def _check_references(cfg: dict, source: str) -> None:
+    """Tables, figures and ablations name declared experiments, samplers, tables and figures."""
     for table in cfg["tables"]:
         if cfg["tables"][table]["kind"] == "metrics":
             for cell in table_cells(cfg, table):
@@ -85,7 +170,6 @@ def validate(cfg: dict, source: str = "config") -> dict:
             for item in group.get(key, []):
                 if item not in cfg[key]:
                     raise ConfigError(f"{source}: ablations.{name}.{key}: {item!r} is not declared under {key}")
-    return cfg
 
 
 def _check_cell(cfg: dict, where: str, cell: "Cell", source: str) -> None:
@@ -95,43 +179,12 @@ def _check_cell(cfg: dict, where: str, cell: "Cell", source: str) -> None:
         raise ConfigError(f"{source}: {where}: cell {cell.row}/{cell.column} names unknown sampler {cell.sampler!r}")
 
 
-def set_dotted(tree: dict, key: str, value: Any) -> None:
-    """`set_dotted(d, "train.lr", 1e-4)` sets d["train"]["lr"]."""
-    *parents, leaf = key.split(".")
-    node = tree
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = copy.deepcopy(value)
-
-
-def resolve_experiment(cfg: dict, name: str, _seen: tuple[str, ...] = ()) -> dict:
-    """The run config of one experiment: defaults <- base chain <- own `set` <- size_overrides."""
-    if name not in cfg["experiments"]:
-        raise ConfigError(f"unknown experiment {name!r} (known: {', '.join(sorted(cfg['experiments']))})")
-    if name in _seen:
-        raise ConfigError(f"experiments: base cycle {' -> '.join(_seen + (name,))}")
-    spec = cfg["experiments"][name]
-    if "base" in spec:
-        run = resolve_experiment(cfg, spec["base"], _seen + (name,))
-    else:
-        defaults = cfg.get("defaults", {})
-        run = {"family": defaults.get("family", "encgan3")}
-        for section in SECTIONS:
-            run[section] = copy.deepcopy(defaults.get(section, {}))
-    if "family" in spec:
-        run["family"] = spec["family"]
-    for key, value in spec.get("set", {}).items():
-        set_dotted(run, key, value)
-    if _seen:  # a base: size overrides and identity are applied once, by the outermost call
-        return run
-    for key, value in (cfg.get("size_overrides") or {}).items():
-        set_dotted(run, key, value)
-    dataset = cfg["datasets"].get(run["data"].get("dataset"), {})
-    run["data"].setdefault("steps", dataset.get("steps", [1, 3]))
-    for section in ("recall", "lencgan"):  # family options: present only where a family uses them
-        if not run.get(section):
-            run.pop(section, None)
-    return {"experiment": name, "run_type": cfg["run_type"], "seed": cfg["seed"], **run}
+def resolve_experiment(cfg: dict, name: str) -> dict:
+    """The run config of one experiment of a validated (expanded) config."""
+    try:
+        return experiments.resolve(cfg, name)
+    except ExperimentError as err:
+        raise ConfigError(str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -216,20 +269,20 @@ def register(sub) -> None:
 
 def expand_model(run: dict) -> dict:
     """Replace `model: {preset, **overrides}` by the full ModelConfig fields; the preset name moves to the top."""
-    from longvid.models import VARIANTS
+    from longvid.runconfig import model_config
 
-    model = dict(run.get("model", {}))
-    preset = model.pop("preset", None)
-    if preset not in VARIANTS:
-        raise ConfigError(f"experiment {run.get('experiment')}: model.preset {preset!r} is not one of {sorted(VARIANTS)}")
-    fields = VARIANTS[preset].to_dict() | model
-    if fields["resolution"] != run["data"]["resolution"]:
+    source = f"experiment {run.get('experiment')}"
+    try:
+        cfg = model_config(run.get("model"), source=source, require_preset=True)
+    except RunConfigError as err:
+        raise ConfigError(str(err)) from None
+    if cfg.resolution != run["data"]["resolution"]:
         raise ConfigError(
-            f"experiment {run.get('experiment')}: model preset {preset} is {fields['resolution']}px"
+            f"{source}: model preset {run['model']['preset']} is {cfg.resolution}px"
             f" but data.resolution is {run['data']['resolution']}; set model.preset to a {run['data']['resolution']}px preset"
         )
-    fields["frames"] = run["data"].get("length", fields["frames"])
-    return {**run, "model_preset": preset, "model": fields}
+    fields = cfg.to_dict() | {"frames": run["data"].get("length", cfg.frames)}
+    return {**run, "model_preset": run["model"]["preset"], "model": fields}
 
 
 def _cmd_resolve(args) -> int:

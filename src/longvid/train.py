@@ -73,18 +73,13 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: dict | None, source: str = "config") -> "TrainConfig":
-        """Build from the ``train:`` mapping; unknown keys or bad values raise naming ``source``."""
-        raw = dict(raw or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"{source}: unknown train keys {unknown}; allowed: {sorted(names)}")
-        for key in ("betas", "eval_hooks", "keep_epochs"):
-            if key in raw and raw[key] is not None:
-                raw[key] = tuple(raw[key])
-        cfg = cls(**raw)
-        cfg.validate(source)
-        return cfg
+        """Build from the ``train:`` mapping (longvid.runconfig: unknown keys, types, ranges); errors name ``source``."""
+        from longvid.runconfig import load_section
+
+        ranges = {"batch_size": ">= 1", "epochs": ">= 1", "max_iters": ">= 1", "lr": "> 0", "recon_weight": ">= 0",
+                  "kl_weight": ">= 0", "adv_weight": ">= 0", "ckpt_every": ">= 0", "eval_every": ">= 0",
+                  "eval_batch": ">= 1", "eval_count": ">= 2", "log_every": ">= 1", "num_workers": ">= 0"}
+        return load_section(cls, raw, section="train", source=source, ranges=ranges)
 
     def validate(self, source: str = "config") -> None:
         if self.loss not in LOSS_VARIANTS:

@@ -166,7 +166,7 @@ def test_config_validation_and_round_trip():
         ModelConfig(g_mode="4d")
     with pytest.raises(ValueError, match="content_index"):
         ModelConfig(content_index=16)
-    with pytest.raises(ValueError, match=r"run\.yaml: unknown ModelConfig field\(s\) \['dim_z'\]"):
+    with pytest.raises(ValueError, match=r"run\.yaml: model\.dim_z: unknown model keys \['dim_z'\]"):
         ModelConfig.from_dict({"dim_z": 3}, where="run.yaml")
     cfg = VARIANTS["improved_r2_128"].replace(g_mults=[8, 8, 4, 2, 1, 0.5])
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg

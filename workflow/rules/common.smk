@@ -9,8 +9,15 @@ from longvid.report.kinds.memory import probe_settings
 
 lvconfig.use_running_interpreter()
 
+# errors name the file that set the bad key: the Snakefile's configfile, a --configfile or --config
 CFG = lvconfig.validate(
-    dict(config), source="config (config.yaml and --configfile overrides)"
+    dict(config),
+    source="config (config.yaml and --configfile overrides)",
+    files=lvconfig.snakemake_files(
+        workflow.configfiles,
+        workflow.overwrite_configfiles,
+        workflow.config_settings.config,
+    ),
 )
 table_kinds.check_tables(CFG, source="config (config.yaml and --configfile overrides)")
 SMOKE = CFG["run_type"] == "smoke"

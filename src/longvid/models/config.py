@@ -68,12 +68,10 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values: dict, where: str = "model config") -> "ModelConfig":
-        """Build from a mapping (e.g. the `model:` section of a run config); unknown keys are an error."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ValueError(f"{where}: unknown ModelConfig field(s) {unknown}; known fields: {sorted(names)}")
-        return cls(**values)
+        """Build from a mapping (e.g. the `model:` section of a run config); unknown keys or wrong types raise."""
+        from longvid.runconfig import load_section
+
+        return load_section(cls, values, section="model", source=where)
 
     def to_dict(self) -> dict:
         """Plain dict (lists instead of tuples) for YAML / checkpoints."""

@@ -16,55 +16,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from .encoder import Encoder, conv_trunk, difference_maps
 from .model import EncGAN3
-
-RECURRENT = ("lstm", "fc")
-INHERIT = ("state", "cell", "output", "none")
-INHERIT_AT = ("last", "middle")
-RECON_TARGETS = ("none", "first", "middle")
-
-
-@dataclass(frozen=True)
-class LEncGANConfig:
-    """The run config's `lencgan:` block (defaults = Alg. 3–4 as printed)."""
-
-    recurrent: str = "lstm"  # lstm (LEncGAN) | fc (stateless EncGAN3 encoder, Fig. 4.6 comparison)
-    hidden: int = 512  # LSTM input and hidden size (Sec. 4.2.4)
-    inherit: str = "state"  # what the next clip inherits: state (h, c; Alg. 4) | cell | output (h) | none (Fig. 4.5)
-    inherit_at: str = "last"  # last frame of the clip (Alg. 4) | middle frame x_7 ("mid-state", Sec. 4.5.1)
-    recon_target: str = "none"  # extra image reconstruction term on none | first x_0 | middle x_7 (Fig. 4.4)
-    clip: int = 16  # frames per clip (T_c = 15); a training video is cut into consecutive clips
-
-    def __post_init__(self):
-        for name, allowed in (("recurrent", RECURRENT), ("inherit", INHERIT), ("inherit_at", INHERIT_AT),
-                              ("recon_target", RECON_TARGETS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"lencgan.{name}={getattr(self, name)!r}; choose one of {allowed}")
-        if self.recurrent == "fc" and self.inherit != "none":
-            raise ValueError("lencgan.recurrent: fc has no state to inherit; set lencgan.inherit: none")
-        if self.hidden < 1 or self.clip < 2:
-            raise ValueError("lencgan.hidden must be >= 1 and lencgan.clip >= 2")
-
-    @property
-    def middle(self) -> int:
-        """Index of the middle frame (x_7 for 16-frame clips, Sec. 4.5.1)."""
-        return (self.clip - 1) // 2
-
-    @classmethod
-    def from_run(cls, run_cfg: dict, source: str = "run config") -> "LEncGANConfig":
-        raw = dict(run_cfg.get("lencgan") or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"{source}: unknown lencgan keys {unknown}; allowed: {sorted(names)}")
-        return cls(**raw)
+from .sections import INHERIT, INHERIT_AT, RECON_TARGETS, RECURRENT, LEncGANConfig  # noqa: F401 (re-exported)
 
 
 def keep_state(h: torch.Tensor, c: torch.Tensor, inherit: str):

@@ -23,21 +23,11 @@ from __future__ import annotations
 from longvid.recipes.base import Recipe, adam
 
 
-def model_config(run_cfg: dict):
+def model_config(run_cfg: dict, source: str = "run config"):
     """ModelConfig of the run: ``model.preset`` (a key of longvid.models.VARIANTS) overridden by the other keys."""
-    from longvid.models import VARIANTS, ModelConfig
+    from longvid.runconfig import model_config as load_model
 
-    raw = dict(run_cfg.get("model") or {})
-    preset = raw.pop("preset", None)
-    if preset is None:
-        return ModelConfig.from_dict(raw, "run config model")
-    if preset not in VARIANTS:
-        raise ValueError(f"run config model.preset={preset!r}; choose one of {sorted(VARIANTS)}")
-    base = VARIANTS[preset].to_dict()
-    unknown = sorted(set(raw) - set(base))
-    if unknown:
-        raise ValueError(f"run config model: unknown ModelConfig field(s) {unknown}")
-    return ModelConfig.from_dict(base | raw, "run config model")
+    return load_model(run_cfg.get("model"), source=source)
 
 
 class EncGAN3Recipe(Recipe):

@@ -28,51 +28,8 @@ The recipe's own options come from the run config's `recall:` block (`RecallConf
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
+from longvid.models.sections import LOSSES, RecallConfig  # noqa: F401 (re-exported)
 from longvid.recipes.base import Recipe, adam
-
-LOSSES = ("v1", "v2", "v3", "v4")
-
-
-@dataclass(frozen=True)
-class RecallConfig:
-    """The run config's `recall:` block (defaults = REncGAN, Sec. 4.4)."""
-
-    loss: str = "v4"  # v1 | v2 | v3 | v4 (Table 4.3); v5 is undefined in the thesis and refused
-    r_enc: bool = True  # R_Enc: content frame x_r + frames rebuilt around it (Eq. 4.2–4.3); off = x_0, plain frames
-    r3vd: bool = True  # R_3VD: stitched clip scored by D_V (Eq. 4.7); off = Eq. 4.6 (Tables 4.2 / 4.7 rows)
-    overlap: int = 8  # T_o, frames shared by consecutive clips; clip shift r = clip - overlap (8)
-    clip: int = 16  # frames per clip (T_c = 15)
-
-    def __post_init__(self):
-        if self.loss == "v5":
-            raise ValueError("recall.loss: v5 is not defined in the thesis (Sec. 4.5.3 only names it; PROTOCOL §8.6) "
-                             f"- choose one of {LOSSES}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"recall.loss={self.loss!r}; choose one of {LOSSES}")
-        if not 1 <= self.overlap < self.clip:
-            raise ValueError(f"recall.overlap must be in [1, clip), got {self.overlap}")
-
-    @property
-    def shift(self) -> int:
-        """Frames between the starts of consecutive clips (r = 8 for 16-frame clips with 8 overlapping)."""
-        return self.clip - self.overlap
-
-    @property
-    def window(self) -> int:
-        """Frames of one training item: the two overlapping clips (24)."""
-        return self.clip + self.shift
-
-    @classmethod
-    def from_run(cls, run_cfg: dict, source: str = "run config") -> "RecallConfig":
-        raw = dict(run_cfg.get("recall") or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"{source}: unknown recall keys {unknown}; allowed: {sorted(names)}")
-        return cls(**raw)
 
 
 def rebuild_from_reference(ref, maps, r: int):
@@ -131,11 +88,16 @@ def generate_clip(model, z_c, z_m, ref: int, r_enc: bool):
 
 def recall_model(run_cfg: dict):
     """EncGAN3 of the run with frames = recall.clip (model.frames is the clip, data.length the window)."""
-    from longvid.models import build_model
     from longvid.recipes.encgan3 import model_config
 
     rcfg = RecallConfig.from_run(run_cfg)
-    cfg = model_config(run_cfg).replace(frames=rcfg.clip)
+    return build_recall(model_config(run_cfg).replace(frames=rcfg.clip), rcfg)
+
+
+def build_recall(cfg, rcfg: RecallConfig):
+    """The recall-family model from its exact arguments (`longvid.families` builder): EncGAN3 + `recall_cfg`."""
+    from longvid.models import build_model
+
     if not cfg.use_encoder:
         raise ValueError("the recall family needs the encoder (model.use_encoder: true)")
     if rcfg.r_enc and cfg.content_index == 0:

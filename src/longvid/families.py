@@ -1,0 +1,122 @@
+"""The model-family registry: one `Family` per value of a run config's `family` (docs/contracts.md).
+
+An entry names everything the rest of the package needs to know about a family: its training recipe and its
+model builder (import paths, resolved on use, so this module and `longvid.config` stay torch-free), the run-config
+block holding its own options and that block's dataclass, where its generated clip length comes from, and its
+parameter rows in Table 5.3. `RECIPES`, the config schema's `family` enum, the run-config sections
+(`longvid.config.SECTIONS`) and the workflow's checks all derive from `FAMILIES`; adding a family is one module
+plus one entry here.
+
+`model_args(run_cfg)` gives the exact arguments a model is built from (what a checkpoint stores) and
+`build_model(model_args)` rebuilds the model from them without any recipe logic (nanoGPT's `model_args`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from dataclasses import dataclass, field
+
+from longvid.models.sections import LEncGANConfig, RecallConfig
+
+# Table 5.3 rows as printed ("VD"/"ID" are the video / image discriminators) -> parts of `longvid params`
+R2_PARAM_ROWS = {
+    "Encoder (Enc)": ("encoder",),
+    "Generator (G)": ("generator",),
+    "Variational Decoder (VD)": ("video_discriminator",),
+    "Identity Module (ID)": ("image_discriminator",),
+    "Total R2": ("encoder", "generator", "video_discriminator", "image_discriminator"),
+}
+
+
+@dataclass(frozen=True)
+class Family:
+    recipe: str  # "module:Class" of the training recipe (longvid.recipes.base.Recipe interface)
+    builder: str  # "module:function": builder(ModelConfig) or builder(ModelConfig, section config) -> nn.Module
+    section: str | None = None  # the run-config block of the family's own options (None: the family has none)
+    config: type | None = None  # that block's frozen dataclass (loaded by longvid.runconfig.load_section)
+    clip: str = "data.length"  # frames of one generated clip: "data.length" or "<section>.clip"
+    params_variant: str | None = None  # the model preset whose parts Table 5.3 counts
+    param_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Table 5.3 row -> parts it sums
+
+
+FAMILIES: dict[str, Family] = {
+    "encgan3": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # Ch. 3
+    "g3an": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # no encoder
+    "recall": Family("longvid.recipes.recall:RecallRecipe", "longvid.recipes.recall:build_recall", "recall",
+                     RecallConfig, "recall.clip", "improved_r2_128", R2_PARAM_ROWS),  # REncGAN / R2, Sec. 4.4
+    "lencgan": Family("longvid.recipes.lencgan:LEncGANRecipe", "longvid.models.lencoder:build_lencgan", "lencgan",
+                      LEncGANConfig, "lencgan.clip"),  # LEncGAN, Sec. 4.2
+}
+
+
+def get(name, source: str = "run config") -> Family:
+    """The registry entry of family `name`; an unknown name raises naming the known ones."""
+    from longvid.runconfig import RunConfigError
+
+    if name not in FAMILIES:
+        raise RunConfigError("family", name, "is not a model family", f"choose one of {', '.join(FAMILIES)}", source)
+    return FAMILIES[name]
+
+
+def sections() -> tuple[str, ...]:
+    """The family blocks a run config may hold, in registry order (`recall`, `lencgan`)."""
+    return tuple(dict.fromkeys(f.section for f in FAMILIES.values() if f.section))
+
+
+def resolve(path: str):
+    """The object at "module:attribute" (imports the module)."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def recipe(name: str):
+    """The recipe class of family `name`."""
+    return resolve(get(name).recipe)
+
+
+def model_args(run_cfg: dict, source: str = "run config") -> dict:
+    """The exact arguments of the run's model: {"family", "model": ModelConfig fields with frames = the generated
+    clip (not the training window), <section>: the family block's fields}. Plain data, what a checkpoint stores."""
+    from longvid.runconfig import load_section, model_config
+
+    fam = get(run_cfg.get("family"), source)
+    args = {"family": run_cfg["family"]}
+    section = load_section(fam.config, run_cfg.get(fam.section), section=fam.section, source=source) \
+        if fam.section else None
+    if fam.clip == "data.length":
+        frames = int((run_cfg.get("data") or {}).get("length", 16))
+    else:
+        frames = getattr(section, fam.clip.split(".", 1)[1])
+    args["model"] = model_config(run_cfg.get("model"), source=source).replace(frames=frames).to_dict()
+    if section is not None:
+        args[fam.section] = _plain(dataclasses.asdict(section))
+    return args
+
+
+def build_model(args: dict, source: str = "model_args"):
+    """Rebuild a model from `model_args(...)` (e.g. a checkpoint's `model_args`); torch is imported here."""
+    from longvid.models.config import ModelConfig
+    from longvid.runconfig import load_section
+
+    fam = get(args.get("family"), source)
+    cfg = load_section(ModelConfig, args.get("model"), section="model", source=source)
+    builder = resolve(fam.builder)
+    if fam.section is None:
+        return builder(cfg)
+    return builder(cfg, load_section(fam.config, args.get(fam.section), section=fam.section, source=source))
+
+
+def param_rows() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Table 5.3 rows of every family: (family, model preset, row label, parts summed)."""
+    return [(name, fam.params_variant, row, parts) for name, fam in FAMILIES.items() if fam.params_variant
+            for row, parts in fam.param_rows.items()]
+
+
+def _plain(value):
+    """Tuples -> lists, recursively (YAML / torch.save friendly)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

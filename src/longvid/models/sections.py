@@ -1,0 +1,83 @@
+"""The run-config blocks of the Chapter 4 families, torch-free: `recall:` (REncGAN / R2, Sec. 4.4–4.5) and
+`lencgan:` (LEncGAN, Sec. 4.2). Both are loaded by `longvid.runconfig.load_section` (unknown keys, types) and
+check their ranges here; `longvid.families` names which family reads which block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOSSES = ("v1", "v2", "v3", "v4")  # recall.loss (Table 4.3)
+RECURRENT = ("lstm", "fc")
+INHERIT = ("state", "cell", "output", "none")
+INHERIT_AT = ("last", "middle")
+RECON_TARGETS = ("none", "first", "middle")
+
+
+@dataclass(frozen=True)
+class RecallConfig:
+    """The run config's `recall:` block (defaults = REncGAN, Sec. 4.4)."""
+
+    loss: str = "v4"  # v1 | v2 | v3 | v4 (Table 4.3); v5 is undefined in the thesis and refused
+    r_enc: bool = True  # R_Enc: content frame x_r + frames rebuilt around it (Eq. 4.2–4.3); off = x_0, plain frames
+    r3vd: bool = True  # R_3VD: stitched clip scored by D_V (Eq. 4.7); off = Eq. 4.6 (Tables 4.2 / 4.7 rows)
+    overlap: int = 8  # T_o, frames shared by consecutive clips; clip shift r = clip - overlap (8)
+    clip: int = 16  # frames per clip (T_c = 15)
+
+    def __post_init__(self):
+        if self.loss == "v5":
+            raise ValueError("recall.loss: v5 is not defined in the thesis (Sec. 4.5.3 only names it; PROTOCOL §8.6) "
+                             f"- choose one of {LOSSES}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"recall.loss={self.loss!r}; choose one of {LOSSES}")
+        if not 1 <= self.overlap < self.clip:
+            raise ValueError(f"recall.overlap must be in [1, clip), got {self.overlap}")
+
+    @property
+    def shift(self) -> int:
+        """Frames between the starts of consecutive clips (r = 8 for 16-frame clips with 8 overlapping)."""
+        return self.clip - self.overlap
+
+    @property
+    def window(self) -> int:
+        """Frames of one training item: the two overlapping clips (24)."""
+        return self.clip + self.shift
+
+    @classmethod
+    def from_run(cls, run_cfg: dict, source: str = "run config") -> "RecallConfig":
+        from longvid.runconfig import load_section
+
+        return load_section(cls, run_cfg.get("recall"), section="recall", source=source)
+
+
+@dataclass(frozen=True)
+class LEncGANConfig:
+    """The run config's `lencgan:` block (defaults = Alg. 3–4 as printed)."""
+
+    recurrent: str = "lstm"  # lstm (LEncGAN) | fc (stateless EncGAN3 encoder, Fig. 4.6 comparison)
+    hidden: int = 512  # LSTM input and hidden size (Sec. 4.2.4)
+    inherit: str = "state"  # what the next clip inherits: state (h, c; Alg. 4) | cell | output (h) | none (Fig. 4.5)
+    inherit_at: str = "last"  # last frame of the clip (Alg. 4) | middle frame x_7 ("mid-state", Sec. 4.5.1)
+    recon_target: str = "none"  # extra image reconstruction term on none | first x_0 | middle x_7 (Fig. 4.4)
+    clip: int = 16  # frames per clip (T_c = 15); a training video is cut into consecutive clips
+
+    def __post_init__(self):
+        for name, allowed in (("recurrent", RECURRENT), ("inherit", INHERIT), ("inherit_at", INHERIT_AT),
+                              ("recon_target", RECON_TARGETS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"lencgan.{name}={getattr(self, name)!r}; choose one of {allowed}")
+        if self.recurrent == "fc" and self.inherit != "none":
+            raise ValueError("lencgan.recurrent: fc has no state to inherit; set lencgan.inherit: none")
+        if self.hidden < 1 or self.clip < 2:
+            raise ValueError("lencgan.hidden must be >= 1 and lencgan.clip >= 2")
+
+    @property
+    def middle(self) -> int:
+        """Index of the middle frame (x_7 for 16-frame clips, Sec. 4.5.1)."""
+        return (self.clip - 1) // 2
+
+    @classmethod
+    def from_run(cls, run_cfg: dict, source: str = "run config") -> "LEncGANConfig":
+        from longvid.runconfig import load_section
+
+        return load_section(cls, run_cfg.get("lencgan"), section="lencgan", source=source)

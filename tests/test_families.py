@@ -1,0 +1,52 @@
+"""`longvid.families`: the registry drives recipes, sections and model arguments; models rebuild from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from longvid import families
+from longvid.models import ModelConfig
+
+TINY = {"g_ch": 4, "d_ch": 4, "e_ch": 4, "e_fc": 16, "dim_zc": 8, "fsa_after": 3}
+
+
+def run(family: str, **extra) -> dict:
+    base = {"family": family, "data": {"dataset": "taichi", "resolution": 64, "length": 16},
+            "model": {"preset": "r2_64" if family == "recall" else "encgan3_64", **TINY}}
+    return base | extra
+
+
+def test_registry_drives_recipes_and_sections():
+    from longvid.recipes import RECIPES
+
+    assert list(RECIPES) == list(families.FAMILIES)
+    assert RECIPES["recall"].__name__ == "RecallRecipe" and RECIPES["g3an"] is RECIPES["encgan3"]
+    assert families.sections() == ("recall", "lencgan")
+    assert [row[2] for row in families.param_rows()][-1] == "Total R2"
+    with pytest.raises(ValueError, match="family: is not a model family"):
+        families.get("nosuch")
+
+
+def test_model_args_use_the_clip_not_the_training_window():
+    recall = families.model_args(run("recall", data={"dataset": "taichi", "resolution": 64, "length": 24}))
+    assert recall["family"] == "recall" and recall["model"]["frames"] == 16 and recall["recall"]["clip"] == 16
+    lencgan = families.model_args(run("lencgan", data={"length": 96}, lencgan={"inherit": "cell"}))
+    assert lencgan["model"]["frames"] == 16 and lencgan["lencgan"]["inherit"] == "cell"
+    assert families.model_args(run("encgan3", data={"length": 32}))["model"]["frames"] == 32
+    assert ModelConfig(**{**recall["model"], "g_mults": None}).content_index == 8  # plain, complete fields
+
+
+@pytest.mark.parametrize("family", ["encgan3", "recall", "lencgan"])
+def test_build_model_from_model_args(family):
+    import torch
+
+    args = families.model_args(run(family))
+    torch.manual_seed(0)
+    a = families.build_model(args)
+    torch.manual_seed(0)
+    b = families.recipe(family).build_model(run(family))  # the recipe's own construction: the same network
+    assert type(a) is type(b)
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+    if family == "recall":
+        assert a.recall_cfg == b.recall_cfg
