@@ -50,3 +50,18 @@ def test_build_model_from_model_args(family):
     assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
     if family == "recall":
         assert a.recall_cfg == b.recall_cfg
+
+
+def test_model_args_of_every_configured_experiment():
+    """The same arguments from the workflow's run config and from the resolved one `longvid resolve` writes."""
+    from pathlib import Path
+
+    from longvid import config as lvconfig
+
+    cfg = lvconfig.load(Path(__file__).resolve().parents[1] / "config.yaml")
+    for name in cfg["experiments"]:
+        run = lvconfig.resolve_experiment(cfg, name)
+        args = families.model_args(run)
+        assert families.model_args(lvconfig.expand_model(run)) == args, name
+        clip = 16 if run["family"] in ("recall", "lencgan") else run["data"]["length"]
+        assert args["model"]["frames"] == clip, name

@@ -165,8 +165,8 @@ def load_section(cls, raw: dict | None, *, section: str, source: str = "run conf
     except (ValueError, TypeError) as err:
         key = _blame(cls, kwargs, section)
         value = raw.get(key.partition(".")[2], raw) if key != section else raw
-        raise RunConfigError(key, value, str(err).removeprefix(f"{source}: "), f"fix {key} as the message says",
-                             source) from None
+        problem = str(err).removeprefix(f"{source}: ").removeprefix("config: ")  # validate()'s default source
+        raise RunConfigError(key, value, problem, f"fix {key} as the message says", source) from None
 
 
 # --- a whole run config ---------------------------------------------------------------------------------------
