@@ -39,13 +39,18 @@ class ConfigError(ValueError):
     """A config value is wrong; the message names the key and the file."""
 
 
+def read_yaml(path: str | Path) -> dict:
+    """A YAML (or JSON) file as a dict; libyaml's loader when present (the workflow reads config files each parse)."""
+    with open(path) as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
 def load(*paths: str | Path) -> dict:
     """Read and merge YAML files left to right, then validate; returns the expanded config."""
     cfg: dict = {}
     files = []
     for path in paths:
-        with open(path) as fh:
-            raw = yaml.safe_load(fh) or {}
+        raw = read_yaml(path)
         files.append((str(path), raw))
         cfg = merge(cfg, raw)
     return validate(cfg, source=" + ".join(str(p) for p in paths), files=files)
@@ -57,10 +62,7 @@ def snakemake_files(configfiles, overwrite_configfiles, cli_config) -> list[tupl
     `workflow.config_settings.config`)."""
     cli = [str(Path(p)) for p in overwrite_configfiles]
     own = [str(p) for p in configfiles if str(Path(p).absolute()) not in cli and str(p) not in cli]
-    files = []
-    for path in own + cli:
-        with open(path) as fh:
-            files.append((path, yaml.safe_load(fh) or {}))
+    files = [(path, read_yaml(path)) for path in own + cli]
     if cli_config:
         files.append(("--config", dict(cli_config)))
     return files
@@ -94,7 +96,7 @@ class Origins:
 
 def schema() -> dict:
     """The JSON schema with the registry's family names and run-config sections filled in."""
-    spec = yaml.safe_load(SCHEMA.read_text())
+    spec = read_yaml(SCHEMA)
     spec["$defs"]["family"]["enum"] = list(families.FAMILIES)
     spec["$defs"]["dotted_key"]["pattern"] = rf"^({'|'.join(SECTIONS)})\.[a-z0-9_]+$"
     spec["$defs"]["defaults"]["properties"].update({s: {"$ref": "#/$defs/section"} for s in SECTIONS})
