@@ -2,10 +2,10 @@
 
 An entry names everything the rest of the package needs to know about a family: its training recipe and its
 model builder (import paths, resolved on use, so this module and `longvid.config` stay torch-free), the run-config
-block holding its own options and that block's dataclass, where its generated clip length comes from, and its
-parameter rows in Table 5.3. `RECIPES`, the config schema's `family` enum, the run-config sections
-(`longvid.config.SECTIONS`) and the workflow's checks all derive from `FAMILIES`; adding a family is one module
-plus one entry here.
+block holding its own options and that block's dataclass, and where its generated clip length comes from.
+`RECIPES`, the config schema's `family` enum, the run-config sections (`longvid.config.SECTIONS`) and the
+workflow's checks all derive from `FAMILIES`; adding a family is one module plus one entry here. (Parameter rows
+such as Table 5.3's are a `params` table in config.yaml: a model preset and the parts each row sums.)
 
 `model_args(run_cfg)` gives the exact arguments a model is built from (what a checkpoint stores) and
 `build_model(model_args)` rebuilds the model from them without any recipe logic (nanoGPT's `model_args`).
@@ -15,18 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from longvid.models.sections import LEncGANConfig, RecallConfig
-
-# Table 5.3 rows as printed ("VD"/"ID" are the video / image discriminators) -> parts of `longvid params`
-R2_PARAM_ROWS = {
-    "Encoder (Enc)": ("encoder",),
-    "Generator (G)": ("generator",),
-    "Variational Decoder (VD)": ("video_discriminator",),
-    "Identity Module (ID)": ("image_discriminator",),
-    "Total R2": ("encoder", "generator", "video_discriminator", "image_discriminator"),
-}
 
 
 @dataclass(frozen=True)
@@ -36,15 +27,13 @@ class Family:
     section: str | None = None  # the run-config block of the family's own options (None: the family has none)
     config: type | None = None  # that block's frozen dataclass (loaded by longvid.runconfig.load_section)
     clip: str = "data.length"  # frames of one generated clip: "data.length" or "<section>.clip"
-    params_variant: str | None = None  # the model preset whose parts Table 5.3 counts
-    param_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Table 5.3 row -> parts it sums
 
 
 FAMILIES: dict[str, Family] = {
     "encgan3": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # Ch. 3
     "g3an": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # no encoder
     "recall": Family("longvid.recipes.recall:RecallRecipe", "longvid.recipes.recall:build_recall", "recall",
-                     RecallConfig, "recall.clip", "improved_r2_128", R2_PARAM_ROWS),  # REncGAN / R2, Sec. 4.4
+                     RecallConfig, "recall.clip"),  # REncGAN / R2 and improved R2, Sec. 4.4, 5.2.1
     "lencgan": Family("longvid.recipes.lencgan:LEncGANRecipe", "longvid.models.lencoder:build_lencgan", "lencgan",
                       LEncGANConfig, "lencgan.clip"),  # LEncGAN, Sec. 4.2
 }
@@ -105,12 +94,6 @@ def build_model(args: dict, source: str = "model_args"):
     if fam.section is None:
         return builder(cfg)
     return builder(cfg, load_section(fam.config, args.get(fam.section), section=fam.section, source=source))
-
-
-def param_rows() -> list[tuple[str, str, str, tuple[str, ...]]]:
-    """Table 5.3 rows of every family: (family, model preset, row label, parts summed)."""
-    return [(name, fam.params_variant, row, parts) for name, fam in FAMILIES.items() if fam.params_variant
-            for row, parts in fam.param_rows.items()]
 
 
 def _plain(value):
