@@ -185,6 +185,13 @@ def test_bad_default_names_the_file_that_set_it(tmp_path):
     assert "encgan3_kth_64" in str(err.value) and "encgan3_uva_64," not in str(err.value)
 
 
+def test_schema_error_names_the_file(tmp_path):
+    override = tmp_path / "fam.yaml"
+    override.write_text("defaults:\n  family: nosuch\n")
+    with pytest.raises(lvconfig.ConfigError, match=f"{override}: defaults.family: 'nosuch' is not one of"):
+        lvconfig.load(ROOT / "config.yaml", override)
+
+
 def test_family_enum_and_sections_come_from_the_registry(full):
     from longvid import families
 

@@ -108,16 +108,18 @@ def validate(cfg: dict, source: str = "config", files: list[tuple[str, dict]] | 
     expanded config. `files` (label, raw YAML) in merge order let errors name the file that set the bad key."""
     import jsonschema
 
+    origins = Origins(files or [], source)
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(cfg), key=lambda e: list(e.path))
     if errors:
-        lines = [f"  {'.'.join(map(str, e.path)) or '<top>'}: {e.message}" for e in errors[:10]]
+        lines = [f"  {origins.file(tuple(e.path))}: {'.'.join(map(str, e.path)) or '<top>'}: {e.message}"
+                 for e in errors[:10]]
         raise ConfigError(f"{source}: invalid configuration (schema {SCHEMA.name}):\n" + "\n".join(lines))
     try:
         expanded, origin = experiments.expand(cfg["experiments"])
     except ExperimentError as err:
         raise ConfigError(f"{source}: {err}") from None
     cfg = {**cfg, "experiments": expanded}
-    _check_runs(cfg, origin, Origins(files or [], source))
+    _check_runs(cfg, origin, origins)
     _check_references(cfg, source)
     return cfg
 
