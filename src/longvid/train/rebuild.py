@@ -1,0 +1,73 @@
+"""Self-describing checkpoints: the arguments a model is built from, and the model rebuilt from them.
+
+``model_args(family, model)`` asks the built model what it is: ``{"family", "model": ModelConfig fields}`` plus
+the family's own section (``recall:`` from ``model.recall_cfg``, ``lencgan:`` from ``model.lcfg``). These are the
+arguments actually used, e.g. ``model.frames`` = the 16-frame clip of a recall or LEncGAN model, not the 24- or
+96-frame training window of its run config. ``rebuild_model(ckpt)`` builds the model from them, loads the
+weights and switches to eval mode, without any recipe or run-config logic (samplers, benchmarks, hooks).
+
+``MODEL_BUILDERS`` is the one place that maps a family to its model builder (to be folded into the family
+registry). Checkpoints written before ``model_args`` existed are refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+SECTIONS = {"recall": "recall_cfg", "lencgan": "lcfg"}  # family's own run-config section -> model attribute
+
+
+def _encgan3(args: dict):
+    from longvid.models import ModelConfig, build_model
+
+    return build_model(ModelConfig.from_dict(args["model"], "checkpoint model_args.model"))
+
+
+def _recall(args: dict):
+    from longvid.recipes.recall import RecallConfig
+
+    model = _encgan3(args)
+    model.recall_cfg = RecallConfig(**args["recall"])
+    return model
+
+
+def _lencgan(args: dict):
+    from longvid.models import ModelConfig
+    from longvid.models.lencoder import LEncGANConfig, build_lencgan
+
+    return build_lencgan(ModelConfig.from_dict(args["model"], "checkpoint model_args.model"),
+                         LEncGANConfig(**args["lencgan"]))
+
+
+MODEL_BUILDERS = {  # family -> fn(model_args) -> nn.Module
+    "encgan3": _encgan3,  # EncGAN3 (Ch. 3)
+    "g3an": _encgan3,  # G3AN: the same model without encoder
+    "recall": _recall,  # REncGAN / R2 (Ch. 4)
+    "lencgan": _lencgan,  # LEncGAN (Ch. 4)
+}
+
+
+def model_args(family: str, model) -> dict | None:
+    """What ``model`` is built from, read from the model itself; None for a model outside MODEL_BUILDERS."""
+    cfg = getattr(model, "cfg", None)
+    if family not in MODEL_BUILDERS or cfg is None:
+        return None
+    args = {"family": family, "model": cfg.to_dict()}
+    for section, attr in SECTIONS.items():
+        if getattr(model, attr, None) is not None:
+            args[section] = dataclasses.asdict(getattr(model, attr))
+    return args
+
+
+def rebuild_model(ckpt: dict, source: str = "checkpoint"):
+    """The checkpoint's model (built on the CPU) with its weights, in eval mode; move it with ``.to(device)``."""
+    args = ckpt.get("model_args")
+    if args is None:
+        raise ValueError(f"{source}: checkpoint has no model_args (written before checkpoints described their "
+                         "model, or by a test recipe); retrain the run with this version of longvid")
+    family = args.get("family")
+    if family not in MODEL_BUILDERS:
+        raise ValueError(f"{source}: model_args.family={family!r}; known families: {sorted(MODEL_BUILDERS)}")
+    model = MODEL_BUILDERS[family](args)
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
