@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from longvid.runconfig import RunConfigError, check_run, load_section
+from longvid.runcheck import check_run
+from longvid.runconfig import RunConfigError, load_section
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def test_unknown_missing_range_and_post_init():
 
 
 def test_train_config_rejects_fractional_epochs_and_bad_ranges():
-    from longvid.train import TrainConfig
+    from longvid.train.config import TrainConfig
 
     with pytest.raises(RunConfigError, match=r"run.yaml: train.epochs: must be an integer \(got 1.5\)"):
         TrainConfig.from_dict({"epochs": 1.5}, "run.yaml")

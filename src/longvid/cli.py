@@ -15,7 +15,7 @@ import sys
 COMMAND_MODULES = (
     "longvid.data.commands",
     "longvid.models.commands",
-    "longvid.train",
+    "longvid.train.command",
     "longvid.sample.commands",
     "longvid.metrics.commands",
     "longvid.report.commands",

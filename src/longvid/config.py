@@ -19,7 +19,8 @@ import yaml
 
 from longvid import experiments, families
 from longvid.experiments import ExperimentError, merge, set_dotted  # noqa: F401 (part of this module's API)
-from longvid.runconfig import RunConfigError, check_run
+from longvid.runcheck import check_run
+from longvid.runconfig import RunConfigError
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 LABEL_METRIC = re.compile(r"^vis(?:_hy|_hyx)?_(action|actor)$")
@@ -273,7 +274,7 @@ def register(sub) -> None:
 
 def expand_model(run: dict) -> dict:
     """Replace `model: {preset, **overrides}` by the full ModelConfig fields; the preset name moves to the top."""
-    from longvid.runconfig import model_config
+    from longvid.models.config import model_config
 
     source = f"experiment {run.get('experiment')}"
     try:

@@ -67,7 +67,8 @@ def recipe(name: str):
 def model_args(run_cfg: dict, source: str = "run config") -> dict:
     """The exact arguments of the run's model: {"family", "model": ModelConfig fields with frames = the generated
     clip (not the training window), <section>: the family block's fields}. Plain data, what a checkpoint stores."""
-    from longvid.runconfig import load_section, model_config
+    from longvid.models.config import model_config
+    from longvid.runconfig import load_section
 
     fam = get(run_cfg.get("family"), source)
     args = {"family": run_cfg["family"]}

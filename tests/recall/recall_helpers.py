@@ -18,12 +18,14 @@ def run_config(family: str = "recall", **blocks) -> dict:
 
 
 def write_checkpoint(path: Path, run_cfg: dict) -> Path:
-    """A checkpoint in the format of longvid.train (untrained weights built by the family's recipe)."""
+    """A checkpoint in the format of longvid.train.checkpoint (untrained weights built by the family's recipe)."""
     from longvid.recipes import RECIPES
+    from longvid.train.rebuild import model_args
 
     torch.manual_seed(0)
     model = RECIPES[run_cfg["family"]].build_model(run_cfg)
-    torch.save({"config": run_cfg, "epoch": 0, "step": 0, "model": model.state_dict()}, path)
+    torch.save({"config": run_cfg, "model_args": model_args(run_cfg["family"], model), "epoch": 0, "step": 0,
+                "model": model.state_dict()}, path)
     return path
 
 

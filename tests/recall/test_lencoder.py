@@ -58,7 +58,8 @@ def test_fc_variant_is_stateless_and_rejects_inheritance():
 
 
 def test_training_step_runs_over_clips_and_resets_state():
-    from longvid.train import Context, TrainConfig
+    from longvid.train.config import TrainConfig
+    from longvid.train.distributed import Context
 
     model = tiny_lencgan(recon_target="middle", inherit="output", inherit_at="middle").train()
     recipe = LEncGANRecipe(model, TrainConfig(batch_size=1), Context(device=torch.device("cpu")))

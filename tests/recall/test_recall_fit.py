@@ -1,4 +1,4 @@
-"""The recall and lencgan families run through the generic loop (`longvid.train.fit`) and sample from its checkpoint."""
+"""The recall and lencgan families run through the generic loop (`longvid.train.loop.fit`) and sample from its checkpoint."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import torch
 
 from longvid.sample import lencgan as lencgan_sampler
 from longvid.sample import recall as recall_sampler
-from longvid.train import fit
+from longvid.train.loop import fit
+from longvid.train.rebuild import rebuild_model
 
 from recall_helpers import run_config, write_videos
 
@@ -22,6 +23,12 @@ def test_fit_then_sample(tmp_path, family, length):
     run = run_config(family, **({"lencgan": {"hidden": 16}} if family == "lencgan" else {}))
     run["train"] |= {"batch_size": 2, "epochs": 1, "max_iters": 1, "num_workers": 0, "ckpt_every": 0}
     assert fit(run, tmp_path / "final.pt", dataset=clips, device="cpu", log=lambda *a: None) == 0
+    ckpt = torch.load(tmp_path / "final.pt", weights_only=False)
+    args = ckpt["model_args"]  # the model's own arguments: 16-frame clips, not the training window
+    assert args["family"] == family and args["model"]["frames"] == 16 and run["data"]["length"] == 24
+    assert args[family]["clip"] == 16 and (family == "recall" or args["lencgan"]["hidden"] == 16)
+    rebuilt = rebuild_model(ckpt)
+    assert all(torch.equal(v, ckpt["model"][k]) for k, v in rebuilt.state_dict().items())
     videos = write_videos(tmp_path / "videos", [48])
     sampler = recall_sampler if family == "recall" else lencgan_sampler
     args = argparse.Namespace(checkpoint=tmp_path / "final.pt", count=1, frames=21, out=tmp_path / "s",

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from longvid.recipes.recall import RecallRecipe, generate_clip, reference_index, split_window
-from longvid.train import Context, TrainConfig
+from longvid.train.config import TrainConfig
+from longvid.train.distributed import Context
 
 from recall_helpers import run_config
 

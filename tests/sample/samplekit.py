@@ -7,6 +7,8 @@ import csv
 import numpy as np
 import torch
 
+from longvid.train.rebuild import model_args
+
 torch.set_num_threads(1)
 
 TINY_MODEL = {"preset": "encgan3_64", "g_ch": 4, "d_ch": 4, "e_ch": 4, "e_fc": 16, "dim_zc": 8, "fsa_after": 2}
@@ -29,7 +31,8 @@ def write_checkpoint(path, **model):
     with torch.no_grad():  # a few train-mode passes give BatchNorm non-trivial running statistics
         for _ in range(2):
             net.encode(torch.rand(3, 16, 3, 64, 64) * 2 - 1) if net.encoder is not None else None
-    torch.save({"config": cfg, "epoch": 7, "step": 70, "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    torch.save({"config": cfg, "model_args": model_args("encgan3", net), "epoch": 7, "step": 70,
+                "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
     return path
 
 
@@ -49,7 +52,8 @@ def write_recall_checkpoint(path, r_enc: bool = True):
         net.encode(torch.rand(4, 16, 3, 64, 64) * 2 - 1, reference_index(net, net.recall_cfg))
     for m, momentum in norms.items():
         m.momentum = momentum
-    torch.save({"config": cfg, "epoch": 3, "step": 30, "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    torch.save({"config": cfg, "model_args": model_args("recall", net), "epoch": 3, "step": 30,
+                "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
     return path
 
 

@@ -20,7 +20,7 @@ from longvid.recipes import recall
 from longvid.sample.commands import load_model
 from longvid.sample.encgan3 import RealClips, SampleSpec, sample_videos
 from longvid.sample.writer import video_generator
-from longvid.train import build_dataset
+from longvid.data.clips import build_dataset
 
 REF = {True: 8, False: 0}  # content / reference frame of the tiny r2_64 model with and without R_Enc
 

@@ -16,7 +16,7 @@ from samplekit import write_checkpoint
 from longvid.cli import main
 from longvid.sample.commands import load_model
 from longvid.sample.encgan3 import RealClips, SampleSpec, sample_videos
-from longvid.train import build_dataset
+from longvid.data.clips import build_dataset
 
 
 def _videos(ckpt, mode, count, batch, seed=0, frames=None, store=None):

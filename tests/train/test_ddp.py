@@ -14,7 +14,7 @@ import socket
 import torch
 import torch.multiprocessing as mp
 
-from longvid import train
+from longvid.train.loop import fit
 from toy import ExactToy, ToyClips, ddp_worker, toy_config
 
 
@@ -31,7 +31,7 @@ def _losses(path):
 
 def test_two_processes_equal_one_process_with_the_same_global_batch(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    assert train.fit(toy_config(batch_size=4), one / "final.pt", metrics=one / "metrics.csv", dataset=ToyClips(8),
+    assert fit(toy_config(batch_size=4), one / "final.pt", metrics=one / "metrics.csv", dataset=ToyClips(8),
                      recipe_cls=ExactToy, device="cpu", log=lambda *a: None) == 0
     mp.spawn(ddp_worker, args=(2, _free_port(), str(two)), nprocs=2, join=True)
     a = torch.load(one / "final.pt", weights_only=False)

@@ -11,19 +11,23 @@ import torch
 import yaml
 
 from trainkit import tiny_run
-from longvid import train
+from longvid.data.clips import build_dataset
+from longvid.train.config import TrainConfig
+from longvid.train.distributed import Context
+from longvid.train.loop import fit
+from longvid.train.signals import EXIT_INTERRUPTED
 from longvid.recipes.encgan3 import EncGAN3Recipe
 
 
 def _recipe(run, **cfg):
     torch.manual_seed(0)
     model = EncGAN3Recipe.build_model(run)
-    return EncGAN3Recipe(model, train.TrainConfig(**cfg), train.Context(device=torch.device("cpu"))), model
+    return EncGAN3Recipe(model, TrainConfig(**cfg), Context(device=torch.device("cpu"))), model
 
 
 def test_steps_on_a_fixed_batch_reduce_the_reconstruction(video_store):
     run = tiny_run()
-    batch = {"video": torch.stack([train.build_dataset(run, str(video_store))[i]["video"] for i in range(2)])}
+    batch = {"video": torch.stack([build_dataset(run, str(video_store))[i]["video"] for i in range(2)])}
     recipe, _ = _recipe(run)
     rec = [recipe.step(batch)["enc_recon"] for _ in range(25)]
     first, last = sum(rec[:3]) / 3, sum(rec[-3:]) / 3
@@ -71,9 +75,9 @@ class KillAtThree(EncGAN3Recipe):
 def test_sigterm_mid_epoch_then_resume_matches_uninterrupted(video_store, tmp_path):
     run = tiny_run(epochs=2, eval_every=0)  # 4 train clips, batch 2: 2 iterations per epoch
     kw = dict(videos=str(video_store), device="cpu", log=lambda *a: None)
-    assert train.fit(run, tmp_path / "a" / "final.pt", **kw) == 0
-    assert train.fit(run, tmp_path / "b" / "final.pt", recipe_cls=KillAtThree, **kw) == train.EXIT_INTERRUPTED
-    assert train.fit(run, tmp_path / "b" / "final.pt", **kw) == 0
+    assert fit(run, tmp_path / "a" / "final.pt", **kw) == 0
+    assert fit(run, tmp_path / "b" / "final.pt", recipe_cls=KillAtThree, **kw) == EXIT_INTERRUPTED
+    assert fit(run, tmp_path / "b" / "final.pt", **kw) == 0
     a = torch.load(tmp_path / "a" / "final.pt", weights_only=False)
     b = torch.load(tmp_path / "b" / "final.pt", weights_only=False)
     assert a["step"] == b["step"] == 4

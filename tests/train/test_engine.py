@@ -7,14 +7,17 @@ import csv
 import pytest
 import torch
 
-from longvid import train
-from longvid.recipes import hooks
+from longvid.train import hooks
+from longvid.train.config import TrainConfig
+from longvid.train.loop import epoch_batches, fit
+from longvid.train.progress import MetricsLog
+from longvid.train.signals import EXIT_INTERRUPTED
 from toy import ToyClips, ToyRecipe, toy_config
 
 
 def _run(tmp, recipe=ToyRecipe, **train_cfg):
     cfg = toy_config(**train_cfg)
-    code = train.fit(cfg, tmp / "final.pt", metrics=tmp / "metrics.csv", dataset=ToyClips(10), recipe_cls=recipe,
+    code = fit(cfg, tmp / "final.pt", metrics=tmp / "metrics.csv", dataset=ToyClips(10), recipe_cls=recipe,
                      device="cpu", log=lambda *a: None)
     return code
 
@@ -26,21 +29,21 @@ def _rows(path):
 
 
 def test_epoch_batches_cover_each_index_once_and_split_by_rank():
-    one = [i for b in train.epoch_batches(8, 4, seed=1, epoch=2) for i in b]
+    one = [i for b in epoch_batches(8, 4, seed=1, epoch=2) for i in b]
     assert sorted(one) == list(range(8))
-    r0 = train.epoch_batches(8, 2, seed=1, epoch=2, rank=0, world=2)
-    r1 = train.epoch_batches(8, 2, seed=1, epoch=2, rank=1, world=2)
-    assert sorted(r0[0] + r1[0]) == sorted(train.epoch_batches(8, 4, seed=1, epoch=2)[0])
-    assert train.epoch_batches(8, 4, seed=1, epoch=3) != train.epoch_batches(8, 4, seed=1, epoch=2)
-    assert [len(b) for b in train.epoch_batches(10, 3, 0, 0)] == [3, 3, 3, 1]  # last batch kept
-    topped = train.epoch_batches(10, 3, 0, 0, min_batch=2)  # BatchNorm recipes: last batch of 1 topped up
+    r0 = epoch_batches(8, 2, seed=1, epoch=2, rank=0, world=2)
+    r1 = epoch_batches(8, 2, seed=1, epoch=2, rank=1, world=2)
+    assert sorted(r0[0] + r1[0]) == sorted(epoch_batches(8, 4, seed=1, epoch=2)[0])
+    assert epoch_batches(8, 4, seed=1, epoch=3) != epoch_batches(8, 4, seed=1, epoch=2)
+    assert [len(b) for b in epoch_batches(10, 3, 0, 0)] == [3, 3, 3, 1]  # last batch kept
+    topped = epoch_batches(10, 3, 0, 0, min_batch=2)  # BatchNorm recipes: last batch of 1 topped up
     assert [len(b) for b in topped] == [3, 3, 3, 2] and topped[-1][1] == topped[0][0]
     assert sorted({i for b in topped for i in b}) == list(range(10))
 
 
 def test_metrics_log_rewrite_on_resume_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "metrics.csv"
-    log = train.MetricsLog(path, None)
+    log = MetricsLog(path, None)
     log.write(1, 4, {"loss": 0.5})
     log.write(2, 8, {"loss": 0.25})
     before = path.read_text()
@@ -50,7 +53,7 @@ def test_metrics_log_rewrite_on_resume_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(csv.DictWriter, "writerows", disk_full)  # the header is written, the kept rows are not
     with pytest.raises(OSError, match="disk full"):
-        train.MetricsLog(path, resume_step=4)
+        MetricsLog(path, resume_step=4)
     assert path.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["metrics.csv"]
 
 
@@ -59,7 +62,10 @@ def test_training_writes_final_checkpoint_and_metrics(tmp_path):
     ckpt = torch.load(tmp_path / "final.pt", weights_only=False)
     assert ckpt["epoch"] == 3 and ckpt["step"] == 12 and ckpt["config"]["experiment"] == "toy"
     assert set(ckpt) >= {"config", "epoch", "step", "model", "optimizers", "rng"}
-    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [f"epoch_0000{i}.pt" for i in (1, 2, 3)]
+    # periodic checkpoints and the live log; the run lock is gone once training ends
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [f"epoch_0000{i}.pt" for i in (1, 2, 3)] + [
+        "metrics.csv"]
+    assert (tmp_path / "metrics.csv").read_bytes() == (tmp_path / "checkpoints" / "metrics.csv").read_bytes()
     losses = [float(v) for _, _, n, v in _rows(tmp_path / "metrics.csv") if n == "train_loss"]
     assert len(losses) == 12
 
@@ -72,7 +78,7 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path, kill_at):
         pass
 
     Killed.kill_at = kill_at
-    assert _run(tmp_path / "b", Killed) == train.EXIT_INTERRUPTED
+    assert _run(tmp_path / "b", Killed) == EXIT_INTERRUPTED
     assert not (tmp_path / "b" / "final.pt").exists()
     assert (tmp_path / "b" / "checkpoints" / "interrupt.pt").exists()
     assert _run(tmp_path / "b") == 0  # the retried job resumes
@@ -111,10 +117,10 @@ def test_eval_hook_rows_land_in_metrics(tmp_path, monkeypatch):
 
 def test_config_errors_name_the_source():
     with pytest.raises(ValueError, match="my.yaml.*unknown train keys"):
-        train.TrainConfig.from_dict({"batchsize": 3}, "my.yaml")
+        TrainConfig.from_dict({"batchsize": 3}, "my.yaml")
     with pytest.raises(ValueError, match="train.loss"):
-        train.TrainConfig.from_dict({"loss": "l2"}, "my.yaml")
-    cfg = train.TrainConfig.from_dict({"betas": [0.5, 0.9], "keep_epochs": [100]})
+        TrainConfig.from_dict({"loss": "l2"}, "my.yaml")
+    cfg = TrainConfig.from_dict({"betas": [0.5, 0.9], "keep_epochs": [100]})
     assert cfg.betas == (0.5, 0.9) and cfg.keep_epochs == (100,)
 
 

@@ -75,14 +75,15 @@ def ddp_worker(rank: int, world: int, port: int, out_dir: str) -> None:
     """torch.multiprocessing.spawn target: one gloo rank running ``fit`` on the toy recipe."""
     from pathlib import Path
 
-    from longvid import train
+    from longvid.train.distributed import shutdown
+    from longvid.train.loop import fit
 
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port))
     torch.set_num_threads(1)
     out = Path(out_dir)
-    code = train.fit(toy_config(batch_size=2), out / "final.pt", metrics=out / "metrics.csv", dataset=ToyClips(8),
+    code = fit(toy_config(batch_size=2), out / "final.pt", metrics=out / "metrics.csv", dataset=ToyClips(8),
                      recipe_cls=ExactToy, device="cpu", log=lambda *a: None)
-    train._shutdown()
+    shutdown()
     if code != 0:
         raise SystemExit(code)

@@ -85,7 +85,8 @@ def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: in
     from longvid.data.transforms import to_model
     from longvid.recipes import RECIPES
     from longvid.sample.recall import NpyFrames
-    from longvid.train import Context, TrainConfig
+    from longvid.train.config import TrainConfig
+    from longvid.train.distributed import Context
 
     torch.set_num_threads(threads)
     dev = torch.device(device)

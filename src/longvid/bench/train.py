@@ -60,7 +60,8 @@ def trial(res: int, frames: int, batch: int, steps: int, device: str, threads: i
     import torch
 
     from longvid.recipes.encgan3 import EncGAN3Recipe
-    from longvid.train import Context, TrainConfig
+    from longvid.train.config import TrainConfig
+    from longvid.train.distributed import Context
 
     if threads:
         torch.set_num_threads(threads)

@@ -117,3 +117,16 @@ class ClipDataset(Dataset):
         state = self.__dict__.copy()
         state["_arrays"] = {}
         return state
+
+
+def build_dataset(run_cfg: dict, videos: str | None, segments: str | None = None, split=None,
+                  seed=None) -> ClipDataset:
+    """The ClipDataset of ``run_cfg['data']`` over ``videos`` (contracts.md); ``split`` / ``seed`` override the run's."""
+    if videos is None:
+        raise ValueError("longvid train: --videos resources/videos/<dataset>/<res> is required")
+    data = run_cfg.get("data", {})
+    return ClipDataset(videos, length=int(data.get("length", 16)), sampling=data.get("sampling", "step"),
+                       steps=tuple(data.get("steps", (1, 3))), split=split if split is not None else data.get("split"),
+                       segments=segments, label=data.get("label", "action"),
+                       seed=int(run_cfg.get("seed", 0) if seed is None else seed), groups=data.get("groups"),
+                       max_items=data.get("max_items"))

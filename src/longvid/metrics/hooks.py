@@ -1,7 +1,7 @@
 """Training-time metric hooks: video FID / IS / FVD-16f of N freshly generated clips (Fig. 3.2–3.3, 5.8–5.13).
 
 The thesis tracks video FID and IS every 100 epochs (UCF101: 10) and FVD every 10 epochs (Sec. 3.4.3, 5.3.5).
-:func:`make_eval_hook` returns a function with the signature of ``longvid.recipes.hooks.EVAL_HOOKS`` entries,
+:func:`make_eval_hook` returns a function with the signature of ``longvid.train.hooks.EVAL_HOOKS`` entries,
 ``fn(model, run_config, epoch, device) -> {metric: value}``. It generates ``count`` clips from N(0, I) latents
 (``model.sample_latents`` + ``model.generator``, contracts.md) with its own seeded ``torch.Generator`` (never the
 global streams), converts them to uint8 and scores them in memory against the cached real features

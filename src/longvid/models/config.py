@@ -107,3 +107,19 @@ VARIANTS: dict[str, ModelConfig] = {
     "improved_r2_128": _R2_128.replace(g_mode="3d", dim_zc=512, dim_zm=256),
     "improved_r2_128_1p2d": _R2_128.replace(dim_zc=512, dim_zm=256),
 }
+
+
+def model_config(model: dict | None, *, source: str = "run config", require_preset: bool = False):
+    """The run's ModelConfig: `preset` (a key of longvid.models.VARIANTS) overridden by the other keys."""
+    from longvid.runconfig import RunConfigError, load_section
+
+    raw = dict(model or {})
+    preset = raw.pop("preset", None)
+    if preset is None and not require_preset:
+        return load_section(ModelConfig, raw, section="model", source=source)
+    if preset not in VARIANTS:
+        raise RunConfigError("model.preset", preset, "is not a model preset",
+                             f"choose one of {', '.join(sorted(VARIANTS))}", source)
+    base = VARIANTS[preset].to_dict()
+    load_section(ModelConfig, raw, section="model", source=source)  # names and types of the overrides
+    return load_section(ModelConfig, base | raw, section="model", source=source)

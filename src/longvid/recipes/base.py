@@ -1,4 +1,4 @@
-"""The recipe interface used by ``longvid.train.fit`` and the pieces every GAN recipe shares."""
+"""The recipe interface used by ``longvid.train.loop.fit`` and the pieces every GAN recipe shares."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from longvid.recipes.base import Recipe, adam
 
 def model_config(run_cfg: dict, source: str = "run config"):
     """ModelConfig of the run: ``model.preset`` (a key of longvid.models.VARIANTS) overridden by the other keys."""
-    from longvid.runconfig import model_config as load_model
+    from longvid.models.config import model_config as load_model
 
     return load_model(run_cfg.get("model"), source=source)
 

@@ -35,20 +35,18 @@ def register(sub) -> None:
 
 
 def load_model(checkpoint: Path, device):
-    """The checkpoint's model (built by its family's recipe) in eval mode, and its run config."""
-    from longvid.recipes import RECIPES
-    from longvid.train import load_checkpoint
+    """The checkpoint's model (rebuilt from its ``model_args``) in eval mode, its run config and its epoch."""
+    from longvid.train.checkpoint import load_checkpoint
+    from longvid.train.rebuild import rebuild_model
 
     if not Path(checkpoint).is_file():
         raise SystemExit(f"{checkpoint}: no such checkpoint; train the run first (longvid train)")
-    ckpt = load_checkpoint(checkpoint, map_location="cpu")
-    run_cfg = ckpt["config"]
-    family = run_cfg.get("family")
-    if family not in RECIPES:
-        raise SystemExit(f"{checkpoint}: family {family!r} has no recipe; choose one of {sorted(RECIPES)}")
-    model = RECIPES[family].build_model(run_cfg)
-    model.load_state_dict(ckpt["model"])
-    return model.to(device).eval(), run_cfg, int(ckpt["epoch"])
+    try:
+        ckpt = load_checkpoint(checkpoint, map_location="cpu")
+        model = rebuild_model(ckpt, str(checkpoint))
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
+    return model.to(device), ckpt["config"], int(ckpt["epoch"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     model, run_cfg, epoch = load_model(args.checkpoint, dev)
     clips = None
     if args.sampler in ("latent", "swap", "sum") and model.encoder is not None:
-        from longvid.train import build_dataset
+        from longvid.data.clips import build_dataset
 
         if args.videos is None:
             raise SystemExit(f"--sampler {args.sampler} encodes real clips: pass --videos resources/videos/<ds>/<res>")

@@ -1,4 +1,4 @@
-"""Periodic evaluation hooks called by ``longvid.train.fit`` every ``train.eval_every`` epochs and at the end.
+"""Periodic evaluation hooks called by ``longvid.train.loop.fit`` every ``train.eval_every`` epochs and at the end.
 
 ``EVAL_HOOKS`` maps a name (listed in ``train.eval_hooks``) to ``fn(model, run_config, epoch, device) -> {metric:
 value}``; the loop appends the values to metrics.csv (``epoch, step, name, value``). ``run_config`` is the
@@ -14,12 +14,14 @@ module is imported on the first call, so training without these hooks never impo
 
 from __future__ import annotations
 
+from longvid.train.rng import rng_state, set_rng_state
+
 
 def heldout_batch(run_cfg: dict, n: int):
     """A fixed batch of ``n`` real clips (B, T, C, H, W): the test split if the manifest has one, else training."""
     import torch
 
-    from longvid.train import build_dataset
+    from longvid.data.clips import build_dataset
 
     rt = run_cfg.get("runtime", {})
     seed = int(run_cfg.get("seed", 0)) + 12_345  # fixed, apart from the training clips' seed
@@ -70,3 +72,17 @@ EVAL_HOOKS = {
     "fvd_16f": metric_hook(("fvd_16f",)),  # FVD-16f (Fig. 5.8-5.13: every 10 epochs)
     "vis": metric_hook(("vis", "vis_hy", "vis_hyx")),  # video IS and its entropies (Fig. 3.2-3.3)
 }
+
+
+def run_hooks(names, model, run_cfg: dict, epoch: int, step: int, ctx, metrics, log, runtime: dict) -> None:
+    """Call the hooks ``names`` on rank 0, append their values to ``metrics``; the training RNG is untouched."""
+    if not ctx.is_main:
+        return
+    was_training, saved = model.training, rng_state(ctx.device)
+    model.eval()
+    for name in names:
+        values = EVAL_HOOKS[name](model, run_cfg | {"runtime": runtime}, epoch, ctx.device)
+        metrics.write(epoch, step, values)
+        log(f"[eval] epoch {epoch} step {step} " + " ".join(f"{k} {v:.5f}" for k, v in values.items()))
+    model.train(was_training)
+    set_rng_state(saved, ctx.device)  # hooks never shift the training random stream
