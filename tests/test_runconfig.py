@@ -90,3 +90,14 @@ def test_check_run_builds_every_section():
         check_run({**RUN, "train": {"eval_hooks": ["fvd"]}})
     with pytest.raises(RunConfigError, match="data.resolution: .* not in datasets.taichi.resolutions"):
         check_run(RUN, datasets={"taichi": {"resolutions": [128]}})
+
+
+def test_segment_stride_is_checked_with_the_key_named():
+    built = check_run({**RUN, "data": {**RUN["data"], "segment_stride": 8}})
+    assert built["data"].segment_stride == 8
+    for data, words in (({"segment_stride": "8"}, "data.segment_stride: must be an integer or null"),
+                        ({"segment_stride": 0}, "data.segment_stride: data.segment_stride must be >= 1"),
+                        ({"sampling": "step", "segment_stride": 8}, "data.segment_stride: .*only applies to"),
+                        ({"length": 32}, "data.* 32-frame segments have no default stride")):
+        with pytest.raises(RunConfigError, match=words):
+            check_run({**RUN, "data": {**RUN["data"], **data}})

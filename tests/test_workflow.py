@@ -55,6 +55,25 @@ def test_full_config_plans_every_target(tmp_path):
         assert f"resources/features/{features}" in proc.stdout, features
 
 
+def test_smoke_plan_builds_the_chapter_4_index(tmp_path):
+    """Chapter 4's recall runs read 24-frame windows at stride 8 (Sec. 4.6.1), Table 5.4 keeps 24f at stride 24,
+    Table 4.6's short-video runs step-sample (no index), and Table 4.1's statistics count the Chapter 4 index."""
+    proc = run([*scratch(tmp_path), "-n", "-p", "--configfile", str(ROOT / "tests/smoke/config.yaml"), "--", "all_tables"],
+               tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    index = "resources/segments/taichi/64/24f_s8.csv"
+    assert f"--length 24 --stride 8 --out {index}" in out
+    assert "--length 24 --stride 24 --out resources/segments/taichi/64/24f.csv" in out
+    for exp in ("recall_taichi_64_v1", "recall_taichi_64_v1_step4"):
+        assert re.search(rf"--config results/runs/{exp}/config.yaml --videos \$\(dirname \S+\) --segments {index} ",
+                         out), exp
+    assert re.search(r"--config results/runs/recall_kth_64/config.yaml --videos \$\(dirname \S+\)\s+--out", out)
+    stats = next(line for line in out.splitlines() if "data-stats --dataset taichi" in line)
+    assert f"resources/segments/taichi/64/24f.csv {index}" in stats
+    assert "results/runs/recall_taichi_64_v1_step4/metrics.csv" in out  # Table 4.8's iteration note reads it
+
+
 def test_bad_config_fails_naming_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("evaluation:\n  real_clips: lots\n")

@@ -35,6 +35,21 @@ def test_plan_counts_the_items_of_each_family(tmp_path):
     assert rec.loc["l", "iterations"] == 10 * 8 * 6 and rec.loc["l", "sec_per_iter"] == 2.0  # subject A: 8 videos x 6 clips
 
 
+def test_plan_counts_chapter_4_windows_and_table_4_8_runs_alike(tmp_path):
+    """Chapter 4: 24f windows at stride 8 = Table 4.1's 926 16f segments - 31 videos; the step-4 run draws one
+    window per row of the same index, so both Table 4.8 runs plan the same iterations."""
+    data = {"dataset": "taichi", "resolution": 64, "length": 24, "sampling": "segments", "segment_stride": 8}
+    runs = {"s1": {"family": "recall", "data": data, "train": {"batch_size": 4, "epochs": 10}},
+            "s4": {"family": "recall", "data": data | {"sampling": "segment_step", "steps": [4, 4]},
+                   "train": {"batch_size": 4, "epochs": 10}},
+            "short": {"family": "recall", "data": {"dataset": "kth", "resolution": 64, "length": 24, "sampling": "step"},
+                      "train": {"batch_size": 4, "epochs": 10}}}
+    rec = plan.plan({"run_type": "full", "runs": runs}, _bench(tmp_path, 2.0, 1), tmp_path / "p.csv").set_index("experiment")
+    assert rec.loc["s1", "items_per_epoch"] == rec.loc["s4", "items_per_epoch"] == 926 - 31
+    assert rec.loc["s1", "iterations"] == rec.loc["s4", "iterations"] == 10 * 224  # ceil(895 / 4)
+    assert rec.loc["short", "items_per_epoch"] == 599  # one window per KTH video
+
+
 def test_thesis_counts_are_read_from_the_thesis_data(monkeypatch):
     """The plan holds cell keys, not copies of the numbers: change the data and the plan follows."""
     assert {ds: plan.thesis_videos(ds) for ds in plan.VIDEO_CELLS} == {

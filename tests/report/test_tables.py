@@ -169,3 +169,43 @@ def test_data_table_layouts_and_the_holdout_note(tmp_path):
         ("Taichi", "Segments", 20, 300), ("Taichi", "Train", 15, 230)]
     with pytest.raises(ValueError, match="no 24-frame segment index"):
         data_kind.segments_cells(json.loads(_stats(tmp_path, "sky", segments=[]).read_text()))
+
+
+def _run_log(root: Path, exp: str, last_step: int) -> Path:
+    path = root / "runs" / exp / "metrics.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("epoch,step,name,value\n" + "".join(f"0,{s},g,1.0\n" for s in range(50, last_step, 50))
+                    + f"1,{last_step},g,1.0\n")
+    return path
+
+
+def test_iterations_note_reads_each_runs_last_step(tmp_path):
+    """Table 4.8: `iterations: true` adds the runs' metrics.csv to the inputs and their iteration counts to a note."""
+    spec = {"table": "table_4_8", "kind": "metrics", "run_type": "full", "iterations": True,
+            "rows": [{"thesis": "step 1", "experiment": "s1", "sampler": "recall136"},
+                     {"thesis": "step 4", "experiment": "s4", "sampler": "recall136"}],
+            "columns": [{"thesis": "16", "metric": "fvd_len_16f"}]}
+    assert metrics_kind.inputs("table_4_8", spec, {}) == [
+        "results/metrics/s1/recall136/final.json", "results/metrics/s4/recall136/final.json",
+        "results/runs/s1/metrics.csv", "results/runs/s4/metrics.csv"]
+    files = [metric_file(tmp_path, e, "recall136", {"fvd_len_16f": 1.0}) for e in ("s1", "s4")]
+    result = build_table(spec, files + [_run_log(tmp_path, "s4", 672), _run_log(tmp_path, "s1", 672)])
+    assert result.notes[-1] == "training iterations: s1 672, s4 672"
+    with pytest.raises(FileNotFoundError, match=r"\['s4'\]"):
+        build_table(spec, files + [_run_log(tmp_path, "s1", 672)])
+    assert "results/runs/s1/metrics.csv" not in metrics_kind.inputs("t", spec | {"iterations": False}, {})
+
+
+def test_table_4_1_notes_the_chapter_4_training_windows(tmp_path):
+    windows = {"length": 24, "stride": 8, "segments": 57, "segments_train": 40, "segments_test": 17,
+               "file": "resources/segments/taichi/64/24f_s8.csv"}
+    stats = _stats(tmp_path, "taichi", segments=[{"length": 16, "stride": 8, "segments": 70},
+                                                 {"length": 24, "stride": 24, "segments": 20,
+                                                  "segments_train": 15, "segments_test": 5}, windows],
+                   subjects_table=[{"subject": "A", "videos": 3, "length_range": [60, 200], "segments": 70}])
+    spec = {"table": "table_4_1", "kind": "data", "run_type": "full", "layout": "subjects", "datasets": ["taichi"]}
+    result = build_table(spec, [stats])
+    assert ("taichi: Chapter 4 recall runs train on 57 windows of 24 frames at stride 8 (40 train / 17 test; pairs of"
+            " adjacent stride-8 16-frame segments, Sec. 4.6.1; resources/segments/taichi/64/24f_s8.csv)") in result.notes
+    seg = build_table(spec | {"table": "table_5_4", "layout": "segments"}, [stats])  # Table 5.4 keeps stride 24
+    assert [r["reproduced"] for r in seg.rows if r["column"] == "Segments"] == [20]

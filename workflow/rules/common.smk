@@ -3,6 +3,7 @@ import json
 import os
 
 from longvid import config as lvconfig
+from longvid.data.config import DEFAULT_STRIDES, index_of, segment_file
 from longvid.metrics.evaluate import real_feature_file, real_feature_files
 from longvid.report import kinds as table_kinds
 from longvid.report.kinds.memory import probe_settings
@@ -32,6 +33,7 @@ wildcard_constraints:
     epoch="final|[0-9]+",
     res="64|128",
     length="[0-9]+",
+    index="[0-9]+f(_s[0-9]+)?",
     label="action|actor",
     detector="[a-z0-9_]+",
 
@@ -46,11 +48,15 @@ def videos_of(experiment):
 
 
 def segments_of(experiment):
-    """The clip index a run trained on fixed windows reads (the recall models' 24f pairs), else None."""
-    data = run_of(experiment)["data"]
-    if data.get("sampling") != "segments":
-        return None
-    return f"resources/segments/{data['dataset']}/{data['resolution']}/{data['length']}f.csv"
+    """The clip index a run's items come from (the recall models' 24f pairs at their stride), else None."""
+    return index_of(run_of(experiment)["data"])
+
+
+def get_segment_args(wildcards):
+    """`24f` -> the length at its default stride; `24f_s8` -> 24-frame windows at stride 8 (data.config)."""
+    length, _, stride = wildcards.index.partition("f")
+    stride = stride.removeprefix("_s") or DEFAULT_STRIDES[int(length)]
+    return f"--length {length} --stride {stride}"
 
 
 # --- training and sampling ------------------------------------------------------------------------------------
@@ -267,12 +273,18 @@ def get_stats_options(wildcards):
 
 
 def get_dataset_stats_inputs(wildcards):
+    """The store at the dataset's smallest resolution, its 16f (Table 4.4) and 24f (Table 5.4) indices and every
+    other index its runs train on at that resolution (Chapter 4's 24f_s8, counted in Table 4.1's notes).
+    """
     ds = wildcards.dataset
     res = min(CFG["datasets"][ds]["resolutions"])
+    runs = [segments_of(name) for name in CFG["experiments"]]
+    own = f"resources/segments/{ds}/{res}/"
+    defaults = [segment_file(ds, res, 16), segment_file(ds, res, 24)]
     return {
         "videos": f"resources/videos/{ds}/{res}/videos.csv",
-        "seg16": f"resources/segments/{ds}/{res}/16f.csv",
-        "seg24": f"resources/segments/{ds}/{res}/24f.csv",
+        "segments": defaults
+        + sorted({p for p in runs if p and p.startswith(own) and p not in defaults}),
     }
 
 

@@ -46,18 +46,20 @@ rule segment_videos:
     input:
         "resources/videos/{dataset}/{res}/videos.csv",
     output:
-        "resources/segments/{dataset}/{res}/{length}f.csv",
+        "resources/segments/{dataset}/{res}/{index}.csv",
     log:
-        "results/logs/segment_videos/{dataset}_{res}_{length}f.log",
+        "results/logs/segment_videos/{dataset}_{res}_{index}.log",
     conda:
         "../../envs/longvid.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        window=get_segment_args,
     shell:
         "python -m longvid segment --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
-        " --length {wildcards.length} --out {output} > {log} 2>&1"
+        " {params.window} --out {output} > {log} 2>&1"
 
 
 rule dataset_stats:
@@ -77,4 +79,4 @@ rule dataset_stats:
         options=get_stats_options,
     shell:
         "python -m longvid data-stats --dataset {wildcards.dataset} --videos $(dirname {input.videos})"
-        " --segments {input.seg16} {input.seg24} {params.options} --out {output} > {log} 2>&1"
+        " --segments {input.segments} {params.options} --out {output} > {log} 2>&1"

@@ -1,7 +1,9 @@
 """``ClipDataset``: torch clips read from the memory-mapped video store, never decoding (docs/contracts.md).
 
 One item per stored video for ``sampling="step"`` / ``"uniform"`` (an epoch shows each video once, as G³AN's and
-EncGAN3's loaders do), one item per row of the clip index for ``sampling="segments"``. An item is
+EncGAN3's loaders do), one item per row of the clip index for ``sampling="segments"`` (the row's fixed window) and
+``"segment_step"`` (a step-sampled clip of the row's video, anywhere in it: as many items per epoch as the index
+has rows, each video weighted by its number of windows — Table 4.8's step-4 run against the step-1 run). An item is
 ``{"video": (T, C, H, W) float in [-1, 1], "label": int, "video_id": str, "frames": (T,) long}``. Random choices
 come from ``np.random.default_rng([seed, epoch, index])``, so a clip depends only on (seed, epoch, index) — not
 on workers, batch size or order. Videos too short for the requested clip are excluded and listed in ``excluded``
@@ -23,7 +25,8 @@ from longvid.data.sampling import span, step_indices, uniform_indices
 from longvid.data.segments import read_segments
 from longvid.data.store import read_manifest
 
-SAMPLINGS = ("step", "uniform", "segments")
+SAMPLINGS = ("step", "uniform", "segments", "segment_step")
+INDEXED = ("segments", "segment_step")  # items = rows of the clip index
 OPEN_MAPS = 256  # memory maps kept open per process
 
 
@@ -49,7 +52,7 @@ class ClipDataset(Dataset):
             raise ValueError(f"{self.video_dir / 'videos.csv'}: no video of split {split or 'any'} and group(s) "
                              f"{groups or 'any'}; check data.split / data.groups (groups present: "
                              f"{sorted({row['group'] for row in manifest})})")
-        need = span(length, self.steps[0]) if sampling == "step" else length
+        need = span(length, self.steps[0]) if sampling in ("step", "segment_step") else length
         self.excluded = sorted(v for v, row in videos.items() if row["n_frames"] < need)
         if self.excluded:
             warnings.warn(f"{self.video_dir}: {len(self.excluded)} video(s) shorter than {need} frames excluded: "
@@ -62,10 +65,10 @@ class ClipDataset(Dataset):
         self._arrays: dict[str, np.ndarray] = {}
 
     def _items(self, segments) -> list[tuple[str, int]]:
-        if self.sampling != "segments":
+        if self.sampling not in INDEXED:
             return [(v, -1) for v in sorted(self.videos)]
         if segments is None:
-            raise ValueError("sampling='segments' needs segments=<clip index csv>")
+            raise ValueError(f"sampling={self.sampling!r} needs segments=<clip index csv>")
         items = []
         for row in read_segments(segments):
             if row["video_id"] not in self.videos:
@@ -91,7 +94,7 @@ class ClipDataset(Dataset):
         if self.sampling == "segments":
             return start + np.arange(self.length)
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        if self.sampling == "step":
+        if self.sampling in ("step", "segment_step"):
             return step_indices(n_frames, self.length, self.steps, rng)
         return uniform_indices(n_frames, self.length, rng)
 

@@ -1,4 +1,4 @@
-"""Clip index ``resources/segments/<dataset>/<res>/<len>f.csv``: ``video_id, start, length, stride, split``.
+"""Clip index ``resources/segments/<dataset>/<res>/<len>f[_s<stride>].csv``: ``video_id, start, length, stride, split``.
 
 Fixed windows over every stored video (:func:`longvid.data.sampling.window_starts`). Which strides reproduce the
 thesis's counts (docs/data.md):
@@ -8,6 +8,10 @@ thesis's counts (docs/data.md):
   "300" (approximate); stride 8 would give ≈ 895 and stride 16 ≈ 466. Sky's Table 5.4 count (47,075 against
   101,340 16-frame windows) fits no single stride and its train/test parts do not add up (PROTOCOL §8.11), so
   Taichi decides. Each 24-frame segment holds one recall pair (frames 0-15 and 8-23, ``clip_pair``).
+* 24-frame windows at **stride 8** (``24f_s8.csv``, `data.segment_stride: 8`): Chapter 4's training items. Sec.
+  4.6.1 (thesis line 1603) trains REncGAN on the 16-frame segmented sets of Table 4.4 (stride 8); a recall pair is
+  two adjacent such segments, i.e. a 24-frame window at stride 8: a video with n stride-8 16-frame segments has
+  n - 1 of them (Table 4.1: 926 - 31 = 895 on the thesis' Taichi subset).
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from longvid.data.config import DEFAULT_STRIDES  # noqa: F401 (re-exported: `longvid segment`'s default)
 from longvid.data.sampling import window_starts
 from longvid.data.store import read_csv, read_manifest, write_csv
 
 SEGMENT_COLUMNS = ("video_id", "start", "length", "stride", "split")
-DEFAULT_STRIDES = {16: 8, 24: 24}  # segment length -> stride of the thesis's counts (module docstring)
 
 
 def build_segments(video_dir: str | os.PathLike, length: int, stride: int,

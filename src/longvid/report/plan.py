@@ -23,8 +23,11 @@ from longvid.report.thesis import thesis_value
 VIDEO_CELLS = {"uva": ("3_1", "UvA-NEMO", "Videos"), "weizmann": ("3_1", "Weizmann", "Videos"),
                "kth": ("3_1", "KTH", "Videos"), "ucf101": ("3_1", "UCF101", "Videos"),
                "taichi": ("4_1", "Total", "Long-term videos"), "sky": ("4_4", "Sky-Timelapse", "Videos Train")}
-# 24-frame segments, the recall models' training items (Table 5.4); other sets: not counted by the thesis
+# 24-frame segments at stride 24 (Table 5.4), Chapter 5's recall items; other sets: not counted by the thesis
 SEGMENT_CELLS = {"taichi": ("5_4", "Taichi", "Segments"), "sky": ("5_4", "Sky", "Segments")}
+# 16-frame segments at stride 8 (Tables 4.1, 4.4): a video with n of them has n - 1 24-frame windows at stride 8,
+# Chapter 4's recall items (Taichi 926 - 31 = 895; Sky's count minus its videos, both approximate there)
+SEGMENT16_CELLS = {"taichi": ("4_1", "Total", "16-frame segments"), "sky": ("4_4", "Sky-Timelapse (used)", "Segments")}
 
 
 def thesis_videos(dataset: str, groups: list[str] | None = None) -> int:
@@ -47,10 +50,14 @@ def items_per_epoch(run: dict) -> tuple[int, int, str]:
         clip = int((run.get("lencgan") or {}).get("clip", 16))
         return videos, int(data.get("length", 16)) // clip, "lencgan: clips per window x EncGAN3 step"
     if family == "recall":
-        if data.get("sampling") == "segments" and data["dataset"] in SEGMENT_CELLS:
+        indexed = data.get("sampling") in ("segments", "segment_step")
+        if indexed and data.get("segment_stride") == 8 and data["dataset"] in SEGMENT16_CELLS:
+            pairs = int(thesis_value(*SEGMENT16_CELLS[data["dataset"]])) - videos
+            return pairs, 1, "recall: 24f windows at stride 8 (Table 4.1/4.4 segments - videos), step ~ EncGAN3 at 2B"
+        if indexed and data.get("segment_stride") in (None, 24) and data["dataset"] in SEGMENT_CELLS:
             segments = int(thesis_value(*SEGMENT_CELLS[data["dataset"]]))
             return segments, 1, "recall: 24f segments (Table 5.4), step ~ EncGAN3 at 2B"
-        return videos, 1, "recall: segments not counted by the thesis, one per video; step ~ EncGAN3 at 2B"
+        return videos, 1, "recall: one window per video (or segments not counted by the thesis); step ~ EncGAN3 at 2B"
     return videos, 1, ""
 
 

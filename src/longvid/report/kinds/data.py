@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from longvid.data.config import DEFAULT_STRIDES
 from longvid.report.tables import TableResult
 
 NAMES = {"uva": "UvA-NEMO", "weizmann": "Weizmann", "kth": "KTH", "ucf101": "UCF101", "taichi": "Tai-Chi-HD",
@@ -27,10 +28,21 @@ def inputs(table: str, spec: dict, cfg: dict) -> list[str]:
 
 
 def _segments(stats: dict, length: int) -> dict:
-    hit = next((s for s in stats["segments"] if s["length"] == length), None)
+    """The index of `length`-frame windows at the default stride (the thesis' counts; not Chapter 4's 24f_s8)."""
+    stride = DEFAULT_STRIDES[length]
+    hit = next((s for s in stats["segments"] if s["length"] == length and s.get("stride", stride) == stride), None)
     if hit is None:
-        raise ValueError(f"{stats['video_dir']}: no {length}-frame segment index in the statistics of {stats['dataset']}")
+        raise ValueError(f"{stats['video_dir']}: no {length}-frame segment index at stride {stride} in the "
+                         f"statistics of {stats['dataset']}")
     return hit
+
+
+def training_windows_notes(stats: dict) -> list[str]:
+    """Notes on the indices at a non-default stride: the windows Chapter 4's recall runs train on (24f_s8)."""
+    return [f"{stats['dataset']}: Chapter 4 recall runs train on {s['segments']} windows of {s['length']} frames at "
+            f"stride {s['stride']} ({s['segments_train']} train / {s['segments_test']} test; pairs of adjacent "
+            f"stride-8 16-frame segments, Sec. 4.6.1; {s['file']})"
+            for s in stats["segments"] if s.get("stride") != DEFAULT_STRIDES.get(s["length"])]
 
 
 def videos_cells(stats: dict) -> Cells:
@@ -100,6 +112,8 @@ def build(spec: dict, inputs: list[Path]) -> TableResult:
         stats = json.loads(Path(path).read_text())
         for row, column, value in cells_of(stats):
             result.add(row, column, float(value), f"{stats['dataset']}: {stats['video_dir']}")
+        if spec["layout"] == "subjects":
+            result.notes.extend(training_windows_notes(stats))
         if stats.get("rejected"):
             result.notes.append(f"{stats['dataset']}: {stats['rejected']} source videos rejected (see rejected.csv)")
     if not result.rows:

@@ -5,10 +5,13 @@ Config entry: `rows` x `columns`, each cell merging one row and one column (keys
 dataset, epoch; `{dataset}` in a value is filled from the cell, `longvid.config.table_cells`). The header states
 the protocol read from the metric files: detector weights, generated count, IS splits and the real reference set
 (`real_set`: clips, videos, offsets, step distribution; older files without it show their real-clip count).
+`iterations: true` adds each run's training iterations, the last step of `results/runs/<experiment>/metrics.csv`
+(Table 4.8 compares its step-1 and step-4 runs at equal iterations; docs/recall.md).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -22,13 +25,38 @@ def cells(table: str, spec: dict) -> list[lvconfig.Cell]:
 
 
 def inputs(table: str, spec: dict, cfg: dict) -> list[str]:
-    return sorted({f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json" for c in cells(table, spec)})
+    grid = cells(table, spec)
+    files = {f"results/metrics/{c.experiment}/{c.sampler}/{c.epoch}.json" for c in grid}
+    if spec.get("iterations"):
+        files |= {f"results/runs/{c.experiment}/metrics.csv" for c in grid}
+    return sorted(files)
+
+
+def trained_iterations(metrics_csv: Path) -> int:
+    """Iterations a run trained: the last step of its metrics.csv (the trainer always logs the final step)."""
+    with open(metrics_csv, newline="") as f:
+        steps = [int(row["step"]) for row in csv.DictReader(f)]
+    if not steps:
+        raise ValueError(f"{metrics_csv}: no logged step; was the run trained?")
+    return max(steps)
+
+
+def iterations_note(grid: list, run_logs: list[Path]) -> str:
+    """`training iterations: <experiment> N, ...` in the table's order of experiments."""
+    by_run = {Path(p).parent.name: trained_iterations(Path(p)) for p in run_logs}
+    names = list(dict.fromkeys(c.experiment for c in grid))
+    missing = [n for n in names if n not in by_run]
+    if missing:
+        raise FileNotFoundError(f"no results/runs/<experiment>/metrics.csv among the inputs for {missing}")
+    return "training iterations: " + ", ".join(f"{n} {by_run[n]}" for n in names)
 
 
 def build(spec: dict, metric_files: list[Path]) -> TableResult:
     """Read every cell from its metric file; the header lists each distinct protocol once."""
     result = TableResult(spec["table"], spec["run_type"])
-    loaded = {tuple(Path(p).with_suffix("").parts[-3:]): json.loads(Path(p).read_text()) for p in metric_files}
+    run_logs = [p for p in metric_files if Path(p).suffix == ".csv"]
+    loaded = {tuple(Path(p).with_suffix("").parts[-3:]): json.loads(Path(p).read_text())
+              for p in metric_files if Path(p).suffix == ".json"}
     grid = cells(spec["table"], spec)
     table_metrics = {c.metric for c in grid}
     protocols = set()
@@ -43,6 +71,8 @@ def build(spec: dict, metric_files: list[Path]) -> TableResult:
         result.add(cell.row, cell.column, float(doc["metrics"][cell.metric]), producer)
         protocols.add(protocol_note(doc, table_metrics))
     result.notes.extend(sorted(protocols))
+    if spec.get("iterations"):
+        result.notes.append(iterations_note(grid, run_logs))
     result.add_cited()
     return result
 
