@@ -74,6 +74,24 @@ def test_smoke_plan_builds_the_chapter_4_index(tmp_path):
     assert "results/runs/recall_taichi_64_v1_step4/metrics.csv" in out  # Table 4.8's iteration note reads it
 
 
+def test_smoke_taichi_16f_real_set_has_several_clips_per_video(tmp_path):
+    """datasets.taichi.real_clips: {16f: 12} in the smoke config: the Taichi 16f FVD sets hold 12 clips of the
+    8 smoke videos (more clips than videos, issue 14), every other set evaluation.real_clips = 4; evaluate checks
+    each file against its own count."""
+    proc = run([*scratch(tmp_path), "-n", "-p", "--configfile", str(ROOT / "tests/smoke/config.yaml"), "--", "all_tables"],
+               tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    caches = {m.group(2): int(m.group(1)) for m in re.finditer(
+        r"cache-real-features --videos \S+ --detector \S+ --length \d+ (?:--steps \S+ )?--count (\d+) --seed 0 "
+        r"--batch-size 16 --out resources/features/(\S+)", proc.stdout)}
+    assert caches["i3d/taichi/64/16f.npz"] == caches["i3d/taichi/128/16f.npz"] == 12
+    assert caches["i3d/taichi/64/32f.npz"] == caches["i3d/taichi/128/128f.npz"] == caches["i3d/sky/128/16f.npz"] == 4
+    assert re.search(r"evaluate --samples results/samples/recall_taichi_64_v1/recall136/final .* --real-count 4 "
+                     r"--real-count-of 16=12 --seed 0", proc.stdout)
+    assert re.search(r"evaluate --samples results/samples/recall_sky_128/recall136/final .* --real-count 4 --seed 0",
+                     proc.stdout)
+
+
 def test_bad_config_fails_naming_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("evaluation:\n  real_clips: lots\n")

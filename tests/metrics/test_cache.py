@@ -129,3 +129,27 @@ def test_key_follows_the_converted_weights_file_and_the_converter(tmp_path, monk
     key_c, _ = cache.cache_key(store, RealClipSpec(), Detector(DetectorConfig(name="i3d", weights=str(weights)))
                                .protocol())
     assert len({key_a, key_b, key_c}) == 3
+
+
+def test_evaluate_checks_each_clip_length_against_its_own_count(tmp_path):
+    """`--real-count-of 16=9` (config datasets.<d>.real_clips): the 16f set holds 9 clips of 3 videos (several per
+    video), the 32f set keeps --real-count; each file is checked against its own count."""
+    from longvid.metrics.commands import parse_length_count
+
+    store = write_video_store(tmp_path, [40, 44, 50], res=8)
+    samples = write_sample_folder(tmp_path, n=3, frames=32, res=8)
+    sixteen, thirty_two = tmp_path / "16f.npz", tmp_path / "32f.npz"
+    features.real_features(store, RealClipSpec(length=16, count=9), CountingDetector(), sixteen)
+    features.real_features(store, RealClipSpec(length=32, count=3), CountingDetector(), thirty_two)
+    counts = (parse_length_count("16=9"),)
+    ev = Evaluator(EvalConfig(fvd_detector="counting", real_count=3, real_counts=counts),
+                   index_real_features([sixteen, thirty_two]), store)
+    ev.detector = lambda name, det=CountingDetector(): det
+    values = ev.compute(samples, ["fvd_len_16f", "fvd_len_32f"])
+    assert values["fvd_len_16f"] > 0 and values["fvd_len_32f"] > 0
+    record = ev.protocol["real_features"]["counting_16f"]["real_set"]
+    assert record["clips"] == 9 > record["videos"] == 3
+    with pytest.raises(ValueError, match=r"16f.npz: stale real features \(clips.count 9 \(file\) ≠ 3 \(now\)"):
+        stale_evaluator(store, sixteen, real_count=3).compute(samples, ["fvd_len_16f"])
+    with pytest.raises(Exception, match="LEN=N"):
+        parse_length_count("16:9")

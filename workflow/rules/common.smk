@@ -149,12 +149,30 @@ def vfid_steps(wildcards):
     return CFG["datasets"][run_of(wildcards.experiment)["data"]["dataset"]]["steps"]
 
 
+def real_clips_overrides(dataset):
+    """{clip length: real clips} of a dataset's `real_clips` (`16f: 12`), over evaluation.real_clips."""
+    own = CFG["datasets"][dataset].get("real_clips") or {}
+    return {int(key.removesuffix("f")): count for key, count in own.items()}
+
+
+def get_real_clips(wildcards):
+    """Clips of one real-feature file: its dataset's count for that clip length, else evaluation.real_clips."""
+    return real_clips_overrides(wildcards.dataset).get(
+        int(wildcards.length), CFG["evaluation"]["real_clips"]
+    )
+
+
 def get_eval_real_args(wildcards):
-    """The real store, clip count, seed and vfid steps every real-feature file is checked against."""
+    """The real store, clip counts, seed and vfid steps every real-feature file is checked against."""
     lo, hi = vfid_steps(wildcards)
+    dataset = run_of(wildcards.experiment)["data"]["dataset"]
+    counts = "".join(
+        f" --real-count-of {length}={count}"
+        for length, count in sorted(real_clips_overrides(dataset).items())
+    )
     return (
         f"--videos {os.path.dirname(videos_of(wildcards.experiment))}"
-        f" --real-count {CFG['evaluation']['real_clips']} --seed {CFG['seed']} --vfid-steps {lo},{hi}"
+        f" --real-count {CFG['evaluation']['real_clips']}{counts} --seed {CFG['seed']} --vfid-steps {lo},{hi}"
     )
 
 

@@ -19,7 +19,7 @@ rule cache_real_features:
         runtime=6 * 60,
         gpu=1,
     params:
-        clips=CFG["evaluation"]["real_clips"],
+        clips=get_real_clips,
         seed=CFG["seed"],
     shell:
         "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
@@ -47,7 +47,7 @@ rule cache_long_real_features:
         runtime=6 * 60,
         gpu=1,
     params:
-        clips=CFG["evaluation"]["real_clips"],
+        clips=get_real_clips,
         seed=CFG["seed"],
     shell:
         "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"
@@ -76,7 +76,7 @@ rule cache_stepped_real_features:
         runtime=6 * 60,
         gpu=1,
     params:
-        clips=CFG["evaluation"]["real_clips"],
+        clips=get_real_clips,
         seed=CFG["seed"],
     shell:
         "python -m longvid cache-real-features --videos resources/videos/{wildcards.dataset}/{wildcards.res}"

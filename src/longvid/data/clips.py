@@ -21,12 +21,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from longvid.data.config import INDEXED, SAMPLINGS
 from longvid.data.sampling import span, step_indices, uniform_indices
 from longvid.data.segments import read_segments
 from longvid.data.store import read_manifest
 
-SAMPLINGS = ("step", "uniform", "segments", "segment_step")
-INDEXED = ("segments", "segment_step")  # items = rows of the clip index
 OPEN_MAPS = 256  # memory maps kept open per process
 
 

@@ -77,6 +77,8 @@ def register(sub) -> None:
                         "(needed by FVD / vfid metrics)")
     p.add_argument("--real-count", type=int, default=2048,
                    help="real clips per set (evaluation.real_clips): every file must hold this many")
+    p.add_argument("--real-count-of", type=parse_length_count, action="append", default=[], metavar="LEN=N",
+                   help="real clips of the LEN-frame sets instead of --real-count (config datasets.<d>.real_clips)")
     p.add_argument("--seed", type=int, default=0, help="seed of the real clip choice every file must have used")
     p.add_argument("--extract-missing", action="store_true",
                    help="extract real features no --real-features file gives from --videos on the fly (not cached)")
@@ -140,7 +142,7 @@ def cmd_evaluate(args) -> int:
     cfg = EvalConfig(fvd_detector=args.fvd_detector, fid_detector=args.fid_detector, count=args.count,
                      is_splits=args.is_splits, along_max_frames=args.along_max_frames,
                      along_min_frames=args.along_min_frames, vfid_steps=args.vfid_steps, real_count=args.real_count,
-                     seed=args.seed, extract_missing=args.extract_missing,
+                     real_counts=tuple(args.real_count_of), seed=args.seed, extract_missing=args.extract_missing,
                      detector=_detector_cfg(args, args.fvd_detector))
     ev = Evaluator(cfg, index_real_features(args.real_features), args.videos, _classifiers(args.classifier))
     values = ev.compute(args.samples, metrics)
@@ -198,3 +200,11 @@ def resolve_device(device: str) -> str:
 def write_json(path: Path, obj: dict) -> None:
     """Atomic JSON write (temp file in the same folder + os.replace)."""
     atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))
+
+
+def parse_length_count(text: str) -> tuple[int, int]:
+    """``"16=12"`` → (16, 12): 12 real clips for the 16-frame sets."""
+    length, _, count = str(text).partition("=")
+    if not (length.isdigit() and count.isdigit() and int(length) >= 1 and int(count) >= 1):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LEN=N with positive integers, e.g. 16=12")
+    return int(length), int(count)

@@ -47,6 +47,7 @@ class EvalConfig:
     along_min_frames: int = 0  # fvd_along_16f's real clips: only videos of at least this many frames (Fig. 4.9)
     vfid_steps: tuple[int, int] = (1, 1)  # temporal step range of vfid's real clips (Ch. 3: the dataset's steps)
     real_count: int = 2048  # real clips per set (evaluation.real_clips): checked against every file, used on the fly
+    real_counts: tuple[tuple[int, int], ...] = ()  # (clip length, real clips) pairs overriding real_count
     seed: int = 0  # seed of the real clip choice: checked against every file, used on the fly
     extract_missing: bool = False  # extract real features no file gives on the fly (not cached)
     detector: DetectorConfig = DetectorConfig()  # device, batch size, resize, weights (name is overridden)
@@ -127,7 +128,8 @@ class Evaluator:
         """Real features of ``need``: a given file checked against the current inputs, or extracted on the fly."""
         name, length, least, steps = need
         det = self.detector(name)
-        spec = RealClipSpec(length=length, count=self.cfg.real_count, seed=self.cfg.seed, steps=steps,
+        count = dict(self.cfg.real_counts).get(length, self.cfg.real_count)
+        spec = RealClipSpec(length=length, count=count, seed=self.cfg.seed, steps=steps,
                             min_frames=least)
         if need not in self.real:
             self.real[need] = feats_mod.real_features(self.videos, spec, det)
