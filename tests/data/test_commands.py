@@ -25,8 +25,10 @@ def test_smoke_pipeline_taichi(tmp_path):
     assert main(["segment", "--videos", str(videos), "--length", "16", "--stride", "8", "--out",
                  str(seg / "16f.csv")]) == 0
     assert main(["segment", "--videos", str(videos), "--length", "24", "--out", str(seg / "24f.csv")]) == 0
+    assert main(["segment", "--videos", str(videos), "--length", "24", "--stride", "8", "--out",
+                 str(seg / "24f_s8.csv")]) == 0  # Chapter 4's recall windows (the workflow's 24f_s8 index)
     assert main(["data-stats", "--dataset", "taichi", "--videos", str(videos), "--segments", str(seg / "16f.csv"),
-                 str(seg / "24f.csv"), "--taichi-metadata", str(dl / "taichi-metadata.csv"),
+                 str(seg / "24f.csv"), str(seg / "24f_s8.csv"), "--taichi-metadata", str(dl / "taichi-metadata.csv"),
                  "--out", str(tmp_path / "stats.json")]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
     # selected clips: A 300/150/210, B 160/380, C 200/120 frames (see test_datasets)
@@ -36,6 +38,14 @@ def test_smoke_pipeline_taichi(tmp_path):
     assert stats["segments"][0]["segments"] == sum((n - 16) // 8 + 1 for n in lengths)
     assert stats["segments"][1]["segments"] == sum(n // 24 for n in lengths)  # default 24f stride: 24
     assert stats["segments"][1]["stride"] == 24
+    assert stats["segments"][2]["stride"] == 8  # every pair of adjacent 16f segments: one fewer per video
+    pairs = stats["segments"][2]["segments"]
+    assert pairs == stats["segments"][0]["segments"] - 9 == sum((n - 24) // 8 + 1 for n in lengths)
+    from longvid.report.kinds import build_table
+
+    spec = {"table": "table_4_1", "kind": "data", "run_type": "smoke", "layout": "subjects", "datasets": ["taichi"]}
+    notes = build_table(spec, [tmp_path / "stats.json"]).notes
+    assert any(f"Chapter 4 recall runs train on {pairs} windows of 24 frames at stride 8" in n for n in notes)
     assert sum(r["videos"] for r in stats["subjects_table"]) == 9
     assert sum(r["segments"] for r in stats["subjects_table"]) == stats["segments"][0]["segments"]
     full = stats["full_dataset"]  # every metadata row, downloaded or not: 12 clips, one in the test partition
