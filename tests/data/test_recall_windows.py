@@ -118,7 +118,9 @@ def test_table_4_8_runs_train_equal_iterations(store, tmp_path, files):
     from pathlib import Path
 
     from longvid import config as lvconfig
-    from longvid.train import TrainConfig, build_dataset, iters_per_epoch
+    from longvid.data.clips import build_dataset
+    from longvid.train.config import TrainConfig
+    from longvid.train.loop import iters_per_epoch
 
     root = Path(__file__).resolve().parents[2]
     cfg = lvconfig.load(*(root / f for f in files))

@@ -66,7 +66,7 @@ def split_window(window, rcfg: RecallConfig):
     if window.shape[1] != rcfg.window:
         raise ValueError(f"recall training needs {rcfg.window}-frame windows (clip {rcfg.clip} + shift "
                          f"{rcfg.shift}), got {window.shape[1]}; set data.length: {rcfg.window} "
-                         "(data.sampling: segments over the 24f segment index)")
+                         "(a 24f clip index: data.sampling segments or segment_step; or data.sampling step)")
     return window[:, : rcfg.clip], window[:, rcfg.shift : rcfg.shift + rcfg.clip]
 
 
