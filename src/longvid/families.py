@@ -32,7 +32,7 @@ class Family:
 FAMILIES: dict[str, Family] = {
     "encgan3": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # Ch. 3
     "g3an": Family("longvid.recipes.encgan3:EncGAN3Recipe", "longvid.models.model:build_model"),  # no encoder
-    "recall": Family("longvid.recipes.recall:RecallRecipe", "longvid.recipes.recall:build_recall", "recall",
+    "recall": Family("longvid.recipes.recall:RecallRecipe", "longvid.models.recall:RecallModel", "recall",
                      RecallConfig, "recall.clip"),  # REncGAN / R2 and improved R2, Sec. 4.4, 5.2.1
     "lencgan": Family("longvid.recipes.lencgan:LEncGANRecipe", "longvid.models.lencoder:build_lencgan", "lencgan",
                       LEncGANConfig, "lencgan.clip"),  # LEncGAN, Sec. 4.2

@@ -3,7 +3,7 @@
 The package's writers go through :func:`atomic_path` (files) or :func:`atomic_dir` (folders): the output is built
 under a temporary name beside the target and moved into place with one ``os.replace``; on an exception the temporary
 is removed and an existing target is left as it was. Two writers stream and keep their own temporary on purpose:
-``sample.recall.StreamedVideo`` (a chunked memmap) and ``data.download`` (a ``.part`` file a rerun resumes).
+``sample.stream.StreamedVideo`` (a chunked memmap) and ``data.download`` (a ``.part`` file a rerun resumes).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The training eval hook: generated clips scored against cached real features, without touching global RNG."""
+"""The training eval hook: generated clips scored against cached real features, without touching global RNG;
+its clips are the `noise` sampler's videos (one generation path for hooks and samplers)."""
 
 import numpy as np
 import torch
@@ -16,10 +17,11 @@ class ToyModel(torch.nn.Module):
         super().__init__()
         self.lin = torch.nn.Linear(4, 16 * 3 * 32 * 32)
 
-    def sample_latents(self, b, generator=None):
-        return torch.randn(b, 2, generator=generator), torch.randn(b, 2, generator=generator)
+    def sample_prior(self, generators, device=None):
+        return (torch.cat([torch.randn(1, 2, generator=g) for g in generators]),
+                torch.cat([torch.randn(1, 2, generator=g) for g in generators]))
 
-    def generator(self, zc, zm):
+    def generate(self, zc, zm):
         return torch.tanh(self.lin(torch.cat([zc, zm], 1))).view(-1, 16, 3, 32, 32)
 
 
@@ -32,6 +34,33 @@ def test_generation_is_per_clip_seeded():
     assert torch.equal(state, torch.get_rng_state())  # global stream untouched
     assert a.shape == (3, 16, 32, 32, 3) and a.dtype == np.uint8
     np.testing.assert_array_equal(a[:2], b)
+    np.testing.assert_array_equal(a, generate_uint8(model, 3, seed=5, device="cpu", batch=2))  # batch-independent
+    assert not np.array_equal(a, generate_uint8(model, 3, seed=6, device="cpu"))
+
+
+def test_hook_clips_are_the_noise_samplers_videos_for_a_recall_model(tmp_path):
+    """A recall model generates through RecallModel.generate (Eq. 4.2-4.3 rebuild) in the hook as in the sampler."""
+    from longvid.cli import main
+    from longvid import families
+    from longvid.train.rebuild import model_args
+    from longvid.sample.stream import load_model
+
+    run = {"experiment": "tiny_recall", "family": "recall", "run_type": "smoke", "seed": 0, "data": {"length": 24},
+           "model": {"preset": "r2_64", "g_ch": 4, "d_ch": 4, "e_ch": 2, "e_fc": 8, "dim_zc": 8, "dim_zm": 4}}
+    torch.manual_seed(0)
+    net = families.build_model(families.model_args(run))
+    torch.save({"config": run, "model_args": model_args("recall", net), "epoch": 0, "step": 0,
+                "model": net.state_dict()}, tmp_path / "r.pt")
+    assert main(["sample", "--checkpoint", str(tmp_path / "r.pt"), "--sampler", "noise", "--count", "3", "--seed",
+                 "5", "--out", str(tmp_path / "s"), "--mp4", "0", "--batch-size", "2", "--device", "cpu"]) == 0
+    model, _, _ = load_model(tmp_path / "r.pt", torch.device("cpu"))
+    calls, generate = [], model.generate
+    model.generate = lambda *z: calls.append(len(z[0])) or generate(*z)  # G's raw frames equal the rebuild ~1e-7
+    hook = generate_uint8(model, 3, seed=5, device="cpu")
+    assert sum(calls) == 3
+    sampled = np.stack([np.load(tmp_path / "s" / "videos" / f"{i:05d}.npy") for i in range(3)])
+    assert hook.shape == (3, 16, 64, 64, 3)
+    np.testing.assert_array_equal(hook, sampled)
 
 
 def test_hook_computes_vfid_and_vis(tmp_path, i3d_weights):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 import torch
 
-from longvid.sample import lencgan as lencgan_sampler
-from longvid.sample import recall as recall_sampler
+from longvid.cli import main
 from longvid.train.loop import fit
 from longvid.train.rebuild import rebuild_model
 
@@ -30,9 +27,7 @@ def test_fit_then_sample(tmp_path, family, length):
     rebuilt = rebuild_model(ckpt)
     assert all(torch.equal(v, ckpt["model"][k]) for k, v in rebuilt.state_dict().items())
     videos = write_videos(tmp_path / "videos", [48])
-    sampler = recall_sampler if family == "recall" else lencgan_sampler
-    args = argparse.Namespace(checkpoint=tmp_path / "final.pt", count=1, frames=21, out=tmp_path / "s",
-                              videos=str(videos), split=None, latent="mean", batch_size=1, seed=0, mp4=0,
-                              device="cpu")
-    assert sampler.run(args) == 0
+    assert main(["sample", "--checkpoint", str(tmp_path / "final.pt"), "--sampler", family, "--count", "1",
+                 "--frames", "21", "--out", str(tmp_path / "s"), "--videos", str(videos), "--latent", "mean",
+                 "--batch-size", "1", "--mp4", "0", "--device", "cpu"]) == 0
     assert np.load(tmp_path / "s" / "videos" / "00000.npy").shape == (21, 64, 64, 3)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from longvid.models.encoder import difference_maps
-from longvid.recipes.recall import RecallConfig, rebuild_from_reference, split_window, stitch
+from longvid.models.recall import rebuild_from_reference, split_window, stitch
+from longvid.models.sections import RecallConfig
 from longvid.sample.lencgan import clip_plan
 from longvid.sample.recall import frames_needed, window_plan
 

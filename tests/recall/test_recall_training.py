@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from longvid.recipes.recall import RecallRecipe, generate_clip, reference_index, split_window
+from longvid.models.recall import split_window
+from longvid.recipes.recall import RecallRecipe
 from longvid.train.config import TrainConfig
 from longvid.train.distributed import Context
 
@@ -16,10 +17,9 @@ def recon_error(model, window) -> float:
     """Mean |x − x̂| of both clips of the pair, codes = posterior means (deterministic given the weights)."""
     x1, x2 = split_window(window, model.recall_cfg)
     x = torch.cat([x1, x2])
-    ref = reference_index(model, model.recall_cfg)
     with torch.no_grad():
-        mu_c, _, mu_m, _ = model.encode(x, ref)
-        return (generate_clip(model, mu_c, mu_m, ref, model.recall_cfg.r_enc) - x).abs().mean().item()
+        mu_c, _, mu_m, _ = model.encode(x)  # content frame: the model's reference x_r (x_0 without R_Enc)
+        return (model.generate(mu_c, mu_m) - x).abs().mean().item()
 
 
 def smooth_window(b: int = 2) -> torch.Tensor:

@@ -21,12 +21,17 @@ def run_config(**model) -> dict:
             "model": TINY_MODEL | model, "train": {"batch_size": 2}}
 
 
-def write_checkpoint(path, **model):
-    from longvid.recipes.encgan3 import EncGAN3Recipe
+def build(run_cfg: dict):
+    """The run's model, built as samplers build it (the family registry's model builder)."""
+    from longvid import families
 
+    return families.build_model(families.model_args(run_cfg))
+
+
+def write_checkpoint(path, **model):
     cfg = run_config(**model)
     torch.manual_seed(0)
-    net = EncGAN3Recipe.build_model(cfg)
+    net = build(cfg)
     net.train()
     with torch.no_grad():  # a few train-mode passes give BatchNorm non-trivial running statistics
         for _ in range(2):
@@ -38,21 +43,31 @@ def write_checkpoint(path, **model):
 
 def write_recall_checkpoint(path, r_enc: bool = True):
     """A tiny recall-family (REncGAN) checkpoint: r2_64 preset, 24-frame training windows (16-frame clips + 8)."""
-    from longvid.recipes.recall import RecallRecipe, reference_index
-
     cfg = run_config(preset="r2_64") | {"experiment": "tiny_recall", "family": "recall", "recall": {"r_enc": r_enc}}
     cfg["data"] = cfg["data"] | {"length": 24}
     torch.manual_seed(0)
-    net = RecallRecipe.build_model(cfg)
+    net = build(cfg)
     norms = {m: m.momentum for m in net.encoder.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
     for m in norms:  # running statistics = those of one batch: at init the activations are ~1e-5 and the default
         m.momentum = 1.0  # momentum would leave BatchNorm unnormalised in eval, i.e. the codes blind to the frames
     net.train()
     with torch.no_grad():  # clips read as the recipe reads them (content frame x_r / x_0)
-        net.encode(torch.rand(4, 16, 3, 64, 64) * 2 - 1, reference_index(net, net.recall_cfg))
+        net.encode(torch.rand(4, 16, 3, 64, 64) * 2 - 1)  # content frame: the model's reference x_r / x_0
     for m, momentum in norms.items():
         m.momentum = momentum
     torch.save({"config": cfg, "model_args": model_args("recall", net), "epoch": 3, "step": 30,
+                "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    return path
+
+
+def write_lencgan_checkpoint(path):
+    """A tiny LEncGAN checkpoint (LSTM encoder, 16-frame clips; trained on 32-frame windows)."""
+    cfg = run_config(encoder_fc_bn=False) | {"experiment": "tiny_lencgan", "family": "lencgan",
+                                             "lencgan": {"hidden": 16}}
+    cfg["data"] = cfg["data"] | {"length": 32}
+    torch.manual_seed(0)
+    net = build(cfg)
+    torch.save({"config": cfg, "model_args": model_args("lencgan", net), "epoch": 2, "step": 20,
                 "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
     return path
 

@@ -1,7 +1,7 @@
 """Short-clip samplers on recall-family (REncGAN) checkpoints, as Fig. 4.10 needs.
 
 The encoder reads the first 16 frames of each 24-frame training window with content frame x_8 (R_Enc) or x_0,
-and every clip goes through `generate_clip` (Eq. 4.2-4.3 with R_Enc). Expected videos are rebuilt here from
+and every clip goes through `RecallModel.generate` -> `generate_clip` (Eq. 4.2-4.3 with R_Enc). Expected videos are rebuilt here from
 the checkpoint by hand (reference index written out, not taken from the package) and compared on the float
 videos, as in test_samplers.py.
 """
@@ -16,11 +16,11 @@ import torch
 
 from samplekit import write_recall_checkpoint
 from longvid.cli import main
-from longvid.recipes import recall
-from longvid.sample.commands import load_model
-from longvid.sample.encgan3 import RealClips, SampleSpec, sample_videos
-from longvid.sample.writer import video_generator
 from longvid.data.clips import build_dataset
+from longvid.models import recall
+from longvid.models.latent import video_generator
+from longvid.sample.encgan3 import RealClips, sample_videos
+from longvid.sample.stream import SampleRequest, load_model
 
 REF = {True: 8, False: 0}  # content / reference frame of the tiny r2_64 model with and without R_Enc
 
@@ -46,7 +46,7 @@ def clip_calls(monkeypatch):
 
 
 def _videos(model, mode, count, batch, clips=None, frames=None):
-    spec = SampleSpec(count=count, seed=0, batch_size=batch, frames=frames)
+    spec = SampleRequest(count=count, seed=0, batch_size=batch, frames=frames)
     return [v for _, v in sorted(sample_videos(model, mode, spec, clips), key=lambda iv: iv[0])]
 
 

@@ -14,15 +14,15 @@ import torch
 
 from samplekit import write_checkpoint
 from longvid.cli import main
-from longvid.sample.commands import load_model
-from longvid.sample.encgan3 import RealClips, SampleSpec, sample_videos
 from longvid.data.clips import build_dataset
+from longvid.sample.encgan3 import RealClips, sample_videos
+from longvid.sample.stream import SampleRequest, load_model
 
 
 def _videos(ckpt, mode, count, batch, seed=0, frames=None, store=None):
     model, run_cfg, _ = load_model(ckpt, torch.device("cpu"))
     clips = RealClips(build_dataset(run_cfg, str(store), seed=seed)) if store else None
-    spec = SampleSpec(count=count, seed=seed, batch_size=batch, frames=frames)
+    spec = SampleRequest(count=count, seed=seed, batch_size=batch, frames=frames)
     return [v for _, v in sorted(sample_videos(model, mode, spec, clips), key=lambda iv: iv[0])]
 
 

@@ -39,7 +39,7 @@ def test_model_args_round_trip_g3an_without_encoder():
 
 
 def test_a_checkpoint_without_model_args_is_refused_with_a_clear_message(tmp_path):
-    from longvid.sample.commands import load_model
+    from longvid.sample.stream import load_model
 
     net = EncGAN3Recipe.build_model(tiny_run())
     old = tmp_path / "old.pt"

@@ -112,6 +112,8 @@ def get_sample_args(wildcards):
     args = f"--mode {spec['mode']} --count {count}"
     if "frames" in spec:
         args += f" --frames {spec['frames']}"
+    if "latent" in spec:
+        args += f" --latent {spec['latent']}"
     if get_sample_videos(wildcards):
         args += f" --videos {os.path.dirname(videos_of(wildcards.experiment))}"
     if get_sample_segments(wildcards):

@@ -8,7 +8,7 @@ Rows (`results/bench/recall_memory.csv`):
   (Table 3.7's comparison; batch 2 by default, the smallest its BatchNorm encoder trains with — R2's batch 1 also
   encodes two clips; a status `error: ...` is recorded if a setting cannot run).
 * `sample` — peak memory and seconds per frame of Alg. 7 generating one video of 128, 1024 and 4096 frames
-  (streamed to disk, `longvid.sample.recall`): memory should stay constant and time grow linearly.
+  (streamed to disk, the `recall` sampler of `longvid.sample.registry`): memory should stay constant and time grow linearly.
 Every setting runs in a fresh spawned process, so its peak is its own: on CUDA `torch.cuda.max_memory_allocated`,
 on CPU the peak resident set size (`resource.getrusage`; it includes the interpreter and torch, ~0.3–0.5 GB).
 `--quick` uses tiny widths (column `widths: quick`, for CI); the default uses the presets' full widths.
@@ -55,7 +55,7 @@ def write_video(path: Path, frames: int, res: int, chunk: int = 64) -> Path:
     """A random uint8 video written in chunks (never whole in memory), with a one-row videos.csv beside it."""
     import numpy as np
 
-    from longvid.sample.recall import StreamedVideo
+    from longvid.sample.stream import StreamedVideo
 
     rng = np.random.default_rng(frames)
     sink = StreamedVideo(path, (frames, res, res, 3))
@@ -84,7 +84,7 @@ def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: in
 
     from longvid.data.transforms import to_model
     from longvid.recipes import RECIPES
-    from longvid.sample.recall import NpyFrames
+    from longvid.sample.stream import NpyFrames
     from longvid.train.config import TrainConfig
     from longvid.train.distributed import Context
 
@@ -125,21 +125,22 @@ def sample_trial(length: int, res: int, quick: bool, device: str, threads: int, 
 
     import torch
 
-    from longvid.recipes.recall import RecallRecipe
-    from longvid.sample.recall import RealVideos, frames_needed, sample_recall, window_plan
+    from longvid import families
+    from longvid.sample.recall import frames_needed, recall, window_plan
+    from longvid.sample.stream import SampleFolder, SampleRequest
 
     torch.set_num_threads(threads)
     dev = torch.device(device)
-    run = {"model": model_block("recall", res, quick) | (overrides or {})}
+    run = {"family": "recall", "model": model_block("recall", res, quick) | (overrides or {})}
     with tempfile.TemporaryDirectory() as tmp:
         write_video(Path(tmp) / "real" / "v.npy", frames_needed(window_plan(length), 16), res)
         torch.manual_seed(0)
-        model = RecallRecipe.build_model(run).to(dev).eval()
-        videos = RealVideos(Path(tmp) / "real", length)
+        model = families.build_model(families.model_args(run)).to(dev).eval()
+        request = SampleRequest(count=1, frames=length, videos=str(Path(tmp) / "real"))
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats(dev)
         t0 = time.perf_counter()
-        sample_recall(model, run, videos, [0], length, Path(tmp) / "out", 0, "sample", dev)
+        recall(model, run, request, SampleFolder(Path(tmp) / "out", mp4=0), dev)
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         sec = time.perf_counter() - t0

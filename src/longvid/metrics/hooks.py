@@ -3,11 +3,13 @@
 The thesis tracks video FID and IS every 100 epochs (UCF101: 10) and FVD every 10 epochs (Sec. 3.4.3, 5.3.5).
 :func:`make_eval_hook` returns a function with the signature of ``longvid.train.hooks.EVAL_HOOKS`` entries,
 ``fn(model, run_config, epoch, device) -> {metric: value}``. It generates ``count`` clips from N(0, I) latents
-(``model.sample_latents`` + ``model.generator``, contracts.md) with its own seeded ``torch.Generator`` (never the
-global streams), converts them to uint8 and scores them in memory against the cached real features
-``<features_root>/<detector>/<dataset>/<res>/16f[_s<lo>-<hi>].npz`` (vfid: the run's ``data.steps``, the
-distribution the generator learnt; fvd_16f: step 1) — extracted from ``runtime.videos`` if absent, and rebuilt when
-its key no longer matches the current videos' content hashes, the detector or the clip spec.
+exactly as the ``noise`` sampler does (``longvid.sample.encgan3``): clip i's codes come from
+``model.sample_prior([video_generator(seed, i)])`` (its own generator, never the global streams) and the clip from
+``model.generate`` (EncGAN3: G's frames; a recall model rebuilds them around x_r, Eq. 4.2-4.3), so clip i is video
+i of ``longvid sample --sampler noise --seed <seed>``. It converts them to uint8 and scores them in memory against
+the cached real features ``<features_root>/<detector>/<dataset>/<res>/16f[_s<lo>-<hi>].npz`` (vfid: the run's
+``data.steps``, the distribution the generator learnt; fvd_16f: step 1) — extracted from ``runtime.videos`` if
+absent, and rebuilt when its key no longer matches the current videos' content hashes, the detector or the clip spec.
 IS needs a trained classifier at ``classifier`` (a template with ``{dataset}``, ``{res}``, ``{label}``).
 Hook numbers use ``count`` generated clips (64 by default, not 2048; a run config's ``train.eval_count`` overrides
 it): curves, not table values.
@@ -24,14 +26,16 @@ def generate_uint8(model, count: int, seed: int, device, batch: int = 8) -> np.n
     """``count`` clips from N(0, I) latents as uint8 ``(count, T, H, W, 3)``; clip i depends only on (seed, i)."""
     import torch
 
+    from longvid.data.transforms import to_uint8
+    from longvid.models.latent import video_generator
+
     out = []
     with torch.no_grad():
-        for i in range(count):
-            g = torch.Generator(device=device).manual_seed(seed * 1_000_003 + i)
-            z = model.sample_latents(1, generator=g)
-            video = model.generator(*z).float()  # (1, T, C, H, W) in [-1, 1]
-            out.append(((video.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 1, 3, 4, 2).cpu())
-    return torch.cat(out).numpy()
+        for start in range(0, count, batch):
+            gens = [video_generator(seed, i) for i in range(start, min(start + batch, count))]
+            video = model.generate(*model.sample_prior(gens, device=device)).float()  # (B, T, C, H, W) in [-1, 1]
+            out.append(to_uint8(video))  # (B, T, H, W, 3), as the sample folder stores it
+    return np.concatenate(out)
 
 
 def make_eval_hook(metrics=("vfid", "vis", "vis_hy", "vis_hyx"), count: int = 64, seed: int = 0,

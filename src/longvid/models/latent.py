@@ -3,6 +3,7 @@
 The Encoder (Sec. 3.2, Alg. 1) outputs a mean and a variance vector for the content latent space `z_co` and the
 motion latent space `z_mo`; codes are drawn with the reparameterisation trick (`z ← sample(z_co)`). The heads
 output the *log*-variance (a numerically safe parameterisation of the "variance vector" of the thesis).
+Generated video i draws from its own generator `video_generator(seed, i)` (per-video seeds, as in stylegan3 / edm).
 """
 
 from __future__ import annotations
@@ -34,3 +35,18 @@ def standard_normal(shape: tuple[int, ...], generator: torch.Generator | None = 
     """
     draw_device = generator.device if generator is not None else device
     return torch.randn(shape, generator=generator, device=draw_device).to(device)
+
+
+def video_seed(seed: int, index: int) -> int:
+    """The seed of video ``index``: a hash of (seed, index), so video i never depends on batch size or order."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def video_generator(seed: int, index: int) -> torch.Generator:
+    """A CPU generator for video ``index`` (draws on CPU, so samples do not depend on the device).
+
+    Every random draw of generated video i (its prior codes, its posterior samples) comes from this generator:
+    samplers and the training-time metric hooks use it alike."""
+    return torch.Generator().manual_seed(video_seed(seed, index))

@@ -102,13 +102,30 @@ class StatelessEncoder(Encoder):
 
 
 class LEncGAN(EncGAN3):
-    """EncGAN3 with LEncGAN's recurrent encoder (G and D unchanged, Sec. 4.2.1)."""
+    """EncGAN3 with LEncGAN's recurrent encoder (G and D unchanged, Sec. 4.2.1).
+
+    Generating a long video (Alg. 5): `start_video()`, then per consecutive clip `encode(clip)` (from the state
+    the previous clip left), `next_clip()` (that clip's state becomes the next one's) and `generate(z_c, z_m)`.
+    """
 
     def __init__(self, cfg, lcfg: LEncGANConfig):
         super().__init__(cfg.replace(use_encoder=False))  # G, D_I, D_V exactly as EncGAN3
         self.cfg = cfg
         self.lcfg = lcfg
         self.encoder = LSTMEncoder(cfg, lcfg) if lcfg.recurrent == "lstm" else StatelessEncoder(cfg)
+
+    @property
+    def clip(self) -> int:
+        """Frames of one generated (and encoded) clip."""
+        return self.lcfg.clip
+
+    def start_video(self) -> None:
+        """Zero states: the next `encode` reads the first clip of a batch of videos (Alg. 3, Alg. 5 line 3)."""
+        self.encoder.reset()
+
+    def next_clip(self) -> None:
+        """The last encoded clip's (detached) state becomes the next clip's initial state (Alg. 4, Alg. 5 line 7)."""
+        self.encoder.advance()
 
 
 def build_lencgan(cfg, lcfg: LEncGANConfig) -> LEncGAN:

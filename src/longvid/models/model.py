@@ -2,7 +2,9 @@
 
 The same module serves G³AN (`use_encoder=False`: `encoder` is None), the R2 family (content encoder on x_r) and
 improved R2 (`g_mode="3d"`). Recipes own the losses and the optimiser order; this module only exposes the parts
-(`param_groups()`), encoding (Alg. 1 lines 1–5), reparameterised sampling and prior draws (Alg. 2).
+(`param_groups()`), encoding (Alg. 1 lines 1–5), reparameterised sampling, prior draws (Alg. 2) and generation:
+`generate(z_c, z_m)` is how every sampler and metric hook turns codes into a clip (EncGAN3: G's frames; the recall
+family, `longvid.models.recall`, rebuilds them around the reference frame).
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ class EncGAN3(nn.Module):
         if motion_steps(frames) == 1:
             return z_c, standard_normal((batch, self.cfg.dim_zm), generator, device)
         return z_c, standard_normal((batch, self.cfg.dim_zm, motion_steps(frames)), generator, device)
+
+    def sample_prior(self, generators: list[torch.Generator], frames: int | None = None,
+                     device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One prior draw (z_c, z_m) per clip, clip j from `generators[j]` (Alg. 2 phase 2) -> batch of len(generators).
+
+        A clip depends only on its own generator, never on the batch it is drawn in (samplers, metric hooks)."""
+        pairs = [self.sample_latents(1, generator=g, frames=frames, device=device) for g in generators]
+        return torch.cat([p[0] for p in pairs]), torch.cat([p[1] for p in pairs])  # (B, dim_zc), (B, dim_zm[, n])
+
+    def generate(self, z_content: torch.Tensor, z_motion: torch.Tensor, frames: int | None = None) -> torch.Tensor:
+        """Codes -> clip (B, T, C, H, W) in [-1, 1], as this family generates at test time (EncGAN3: G's frames)."""
+        return self.generator(z_content, z_motion, frames)
 
     def forward(self, z_content: torch.Tensor, z_motion: torch.Tensor, frames: int | None = None) -> torch.Tensor:
         """Alias of `generator(z_content, z_motion)` -> (B, T, C, H, W) in [-1, 1]."""

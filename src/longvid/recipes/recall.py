@@ -23,89 +23,24 @@ not T_c − T_o = 7). Both clips go through the *same* EncGAN3 (weights shared a
   - `v5` is named in Table 4.3 but never defined (PROTOCOL §8.6): refused with an error.
 Every term is averaged over the clips it applies to; weights from `train.*_weight` (1 as printed); GAN terms are
 BCE on logits and reconstruction terms mean absolute errors (recipes/losses.py readings).
-The recipe's own options come from the run config's `recall:` block (`RecallConfig`); `train.loss` is unused.
+The recipe's own options come from the run config's `recall:` block (`models/sections.py`, carried by the model as
+`model.recall_cfg`); `train.loss` is unused.
+The model and the recall operations (Eq. 4.2–4.3, the stitched clip) are model-side: `longvid.models.recall`.
 """
 
 from __future__ import annotations
 
-from longvid.models.sections import LOSSES, RecallConfig  # noqa: F401 (re-exported)
 from longvid.recipes.base import Recipe, adam
 
 
-def rebuild_from_reference(ref, maps, r: int):
-    """Eq. (4.2)–(4.3): frames around reference frame r from difference maps v_j = x_{j−1} − x_j (Eq. 3.3).
-
-    ref (B, C, H, W), maps (B, T−1, C, H, W) -> (B, T, C, H, W). Backward x_j = x_{j+1} + v_{j+1} (j = r−1…0),
-    forward x_j = x_{j−1} − v_j (j = r+1…T−1). The printed ⊖ / ⊕ use the opposite map sign; with Eq. 3.3's sign
-    these are the operations that give back the clip exactly from x_r and its true maps.
-    """
-    import torch
-
-    t = maps.shape[1] + 1
-    if not 0 <= r < t:
-        raise ValueError(f"reference index {r} outside a {t}-frame clip")
-    frames = [None] * t
-    frames[r] = ref
-    for j in range(r - 1, -1, -1):
-        frames[j] = frames[j + 1] + maps[:, j]  # maps[:, j] = v_{j+1}
-    for j in range(r + 1, t):
-        frames[j] = frames[j - 1] - maps[:, j - 1]  # maps[:, j-1] = v_j
-    return torch.stack(frames, dim=1)  # (B, T, C, H, W)
-
-
-def stitch(first, second, shift: int):
-    """R_3VD stitched clip: first `shift` frames of `first` + first T − shift of `second` (Alg. 6 line 35)."""
-    import torch
-
-    t = first.shape[1]
-    return torch.cat([first[:, :shift], second[:, : t - shift]], dim=1)  # (B, T, C, H, W)
-
-
-def split_window(window, rcfg: RecallConfig):
-    """Window (B, clip + shift, ...) -> former clip (frames 0…clip−1) and latter clip (shift…shift+clip−1)."""
-    if window.shape[1] != rcfg.window:
-        raise ValueError(f"recall training needs {rcfg.window}-frame windows (clip {rcfg.clip} + shift "
-                         f"{rcfg.shift}), got {window.shape[1]}; set data.length: {rcfg.window} "
-                         "(a 24f clip index: data.sampling segments or segment_step; or data.sampling step)")
-    return window[:, : rcfg.clip], window[:, rcfg.shift : rcfg.shift + rcfg.clip]
-
-
-def reference_index(model, rcfg: RecallConfig) -> int:
-    """Content / reference frame of a clip: model.content_index (x_r = 8) with R_Enc, else x_0."""
-    return model.cfg.content_index if rcfg.r_enc else 0
-
-
-def generate_clip(model, z_c, z_m, ref: int, r_enc: bool):
-    """G(z) -> clip (B, T, C, H, W); with R_Enc rebuilt around its generated reference frame (Eq. 4.2–4.3)."""
-    from longvid.models.encoder import difference_maps
-
-    video = model.generator(z_c, z_m)  # (B, T, C, H, W)
-    if not r_enc:
-        return video
-    video = video.float()  # the running sums of Eq. 4.2-4.3 in float32, also under bf16 autocast
-    return rebuild_from_reference(video[:, ref], difference_maps(video), ref)
-
-
 def recall_model(run_cfg: dict):
-    """EncGAN3 of the run with frames = recall.clip (model.frames is the clip, data.length the window)."""
+    """The run's RecallModel with frames = recall.clip (model.frames is the clip, data.length the window)."""
+    from longvid.models.recall import RecallModel
+    from longvid.models.sections import RecallConfig
     from longvid.recipes.encgan3 import model_config
 
     rcfg = RecallConfig.from_run(run_cfg)
-    return build_recall(model_config(run_cfg).replace(frames=rcfg.clip), rcfg)
-
-
-def build_recall(cfg, rcfg: RecallConfig):
-    """The recall-family model from its exact arguments (`longvid.families` builder): EncGAN3 + `recall_cfg`."""
-    from longvid.models import build_model
-
-    if not cfg.use_encoder:
-        raise ValueError("the recall family needs the encoder (model.use_encoder: true)")
-    if rcfg.r_enc and cfg.content_index == 0:
-        raise ValueError("recall.r_enc: true needs the reference frame as content frame: model.content_index: 8 "
-                         "(model.preset r2_64 / r2_128)")
-    model = build_model(cfg)
-    model.recall_cfg = rcfg  # plain attribute: the recipe and samplers read the recall options from the model
-    return model
+    return RecallModel(model_config(run_cfg).replace(frames=rcfg.clip), rcfg)
 
 
 class RecallRecipe(Recipe):
@@ -120,8 +55,7 @@ class RecallRecipe(Recipe):
             raise ValueError(f"the recall family trains and samples with its encoder: train.encoder_mode="
                              f"{cfg.encoder_mode!r} must be auto or train_test")
         super().__init__(model, cfg, ctx)
-        self.rcfg = getattr(model, "recall_cfg", None) or RecallConfig()
-        self.ref = reference_index(model, self.rcfg)
+        self.rcfg, self.ref = model.recall_cfg, model.reference  # a longvid.models.recall.RecallModel
         self.groups = model.param_groups()
         self.optimizers = {name: adam(params, cfg) for name, params in self.groups.items()}
 
@@ -129,12 +63,14 @@ class RecallRecipe(Recipe):
         """Encode both clips as one batch, sample, generate -> (x̂¹, x̂², x̂³ or None, (mu_c, lv_c, mu_m, lv_m))."""
         import torch
 
+        from longvid.models.recall import stitch
+
         m, rc = self.model, self.rcfg
         with torch.set_grad_enabled(enc_grad):
             stats = m.encode(torch.cat([x1, x2]), self.ref)  # 4 x (2B, dim)
         with torch.set_grad_enabled(enc_grad if gen_grad is None else gen_grad):
             z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
-            clips = generate_clip(m, z_c, z_m, self.ref, rc.r_enc)  # (2B, T, C, H, W)
+            clips = m.generate(z_c, z_m)  # (2B, T, C, H, W), rebuilt around x_r with R_Enc (Eq. 4.2-4.3)
         f1, f2 = clips.chunk(2)
         return f1, f2, (stitch(f1, f2, rc.shift) if rc.r3vd else None), stats
 
@@ -165,6 +101,8 @@ class RecallRecipe(Recipe):
         return rec
 
     def step(self, batch: dict) -> dict[str, float]:
+        from longvid.models.recall import split_window
+
         x1, x2 = split_window(batch["video"], self.rcfg)  # (B, T, C, H, W) each
         noise = self.rcfg.loss != "v4"  # v1-v3 keep EncGAN3's noise branch
         z_tilde = self.model.sample_latents(x1.shape[0], device=x1.device) if noise else None

@@ -2,17 +2,16 @@
 
 Alg. 5: the real input video x_{0:m·16} is cut into consecutive non-overlapping 16-frame clips; clip j is encoded
 starting from the state the previous clip left (zero for the first, Alg. 5 lines 3–4; what is inherited follows
-the run's `lencgan.inherit` / `inherit_at`), a code is sampled from the final cell state's Gaussian, G generates
-the clip and the clips are concatenated (no overlap). Any length L (our reading): m = ceil(L / 16) clips, the last
-one cut to L − 16 (m − 1) frames; the real video must have 16 m frames (video i reads eligible real video
-i mod N from frame 0). Streaming, seeding and the folder layout are those of `longvid.sample.recall`.
+the run's `lencgan.inherit` / `inherit_at`: `LEncGAN.start_video` / `next_clip`), codes are drawn from the final
+cell state's Gaussian by the latent mode (`--latent`), G generates the clip and the clips are concatenated (no
+overlap). Any length L (our reading): m = ceil(L / 16) clips, the last one cut to L − 16 (m − 1) frames; the real
+video must have 16 m frames (video i reads eligible real video i mod N from frame 0). Streaming, seeding and the
+folder layout are those of `longvid.sample.stream`.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-from pathlib import Path
 
 
 def clip_plan(length: int, clip: int = 16) -> list[tuple[int, int]]:
@@ -23,57 +22,28 @@ def clip_plan(length: int, clip: int = 16) -> list[tuple[int, int]]:
     return [(k * clip, min(clip, length - k * clip)) for k in range(m)]
 
 
-def sample_lencgan(model, run_cfg: dict, videos, indices: list[int], length: int, out: Path, seed: int,
-                   latent: str, device) -> list[str]:
-    """Alg. 5 for the videos `indices` in lockstep; writes videos/NNNNN.npy; returns the real video ids used."""
-    import torch
+def lencgan(model, run_cfg: dict, request, folder, device) -> dict:
+    """Alg. 5 (LEncGAN): long videos of --frames frames, clip by clip with inherited encoder states."""
+    from longvid.sample.latents import LATENTS
+    from longvid.sample.recall import check_long_request
+    from longvid.sample.stream import RealVideos, stream_windows
 
-    from longvid.data.transforms import to_uint8
-    from longvid.sample.recall import StreamedVideo, codes, window_batch
-    from longvid.sample.writer import video_generator
-
-    clip, res = model.lcfg.clip, model.cfg.resolution
-    sources = [videos(i) for i in indices]
-    gens = [video_generator(seed, i) for i in indices]
-    sinks = [StreamedVideo(out / "videos" / f"{i:05d}.npy", (length, res, res, 3)) for i in indices]
-    model.encoder.reset()  # prev_state <- (0, 0) (Alg. 5 line 3)
-    with torch.no_grad():
-        for start, keep in clip_plan(length, clip):
-            real = window_batch([a for _, a in sources], start, clip, device)  # (B, clip, C, H, W)
-            z_c, z_m = codes(model, real, None, gens, latent)  # None: the encoder's own content frame
-            model.encoder.advance()  # prev_state <- this clip's state (Alg. 5 line 7)
-            frames = to_uint8(model.generator(z_c, z_m)[:, :keep])  # (B, keep, H, W, 3)
-            for sink, f in zip(sinks, frames):
-                sink.write(f)
-    model.encoder.reset()
-    for sink in sinks:
-        sink.close()
-    return [vid for vid, _ in sources]
-
-
-def lencgan_min_frames(model, run_cfg: dict, length: int) -> int:
-    if not hasattr(model, "lcfg"):
+    check_long_request("lencgan", request)
+    if not hasattr(model, "start_video"):
         raise SystemExit(f"--sampler lencgan needs a checkpoint of family lencgan, got {run_cfg.get('family')!r}")
-    plan = clip_plan(length, model.lcfg.clip)
-    return plan[-1][0] + model.lcfg.clip
+    plan = clip_plan(request.frames, model.clip)
+    videos = RealVideos(request.videos, plan[-1][0] + model.clip, request.split, run_cfg.get("data", {}).get("groups"))
+    choose = LATENTS[request.latent]
 
+    def make_clip(window, gens, previous):
+        if previous is None:
+            model.start_video()  # prev_state <- (0, 0) for a new batch of videos (Alg. 5 line 3)
+        stats = model.encode(window)  # from the inherited state
+        model.next_clip()  # prev_state <- this clip's state (Alg. 5 line 7)
+        return model.generate(*choose(model, stats, gens, previous))  # (B, clip, C, H, W)
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from longvid.sample.recall import add_arguments as common
-
-    common(p)
-
-
-def run(args: argparse.Namespace) -> int:
-    """`longvid sample --sampler lencgan ...` / `python -m longvid.sample.lencgan ...`."""
-    from longvid.sample.recall import run_sampler
-
-    if not hasattr(args, "latent"):
-        args.latent = "sample"
-    return run_sampler(args, "lencgan", sample_lencgan, lencgan_min_frames)
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    raise SystemExit(run(parser.parse_args()))
+    try:
+        used = stream_windows(model, request, folder, videos, plan, model.clip, make_clip, device)
+    finally:
+        model.start_video()  # leave no state behind
+    return {"real_videos": used}
