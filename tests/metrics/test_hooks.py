@@ -40,10 +40,10 @@ def test_generation_is_per_clip_seeded():
 
 def test_hook_clips_are_the_noise_samplers_videos_for_a_recall_model(tmp_path):
     """A recall model generates through RecallModel.generate (Eq. 4.2-4.3 rebuild) in the hook as in the sampler."""
-    from longvid.cli import main
     from longvid import families
-    from longvid.train.rebuild import model_args
+    from longvid.cli import main
     from longvid.sample.stream import load_model
+    from longvid.train.rebuild import model_args
 
     run = {"experiment": "tiny_recall", "family": "recall", "run_type": "smoke", "seed": 0, "data": {"length": 24},
            "model": {"preset": "r2_64", "g_ch": 4, "d_ch": 4, "e_ch": 2, "e_fc": 8, "dim_zc": 8, "dim_zm": 4}}
