@@ -38,17 +38,21 @@ def heldout_batch(run_cfg: dict, n: int):
 
 
 def recon_l1(model, run_cfg: dict, epoch: int, device) -> dict:
-    """Mean |x - G(mu_c, mu_m)| on the fixed held-out batch (Eq. 3.1's reconstruction term, posterior means)."""
+    """Mean |x - G(mu_c, mu_m)| on the fixed held-out batch (Eq. 3.1's reconstruction term, posterior means).
+
+    The model encodes and generates as its sampler does (``model.encode`` / ``model.generate``: a recall model reads
+    its reference frame and rebuilds around it, Eq. 4.2-4.3) on the first clip of each held-out item (a recall
+    window holds two overlapping clips; the model is built for one)."""
     import torch
 
     if getattr(model, "encoder", None) is None:
         return {}
     cache = run_cfg.get("runtime", {})
     video, split = heldout_batch(run_cfg, int(cache.get("eval_batch", 8)))
-    video = video.to(device)
+    video = video[:, : model.cfg.frames].to(device)  # (B, T, C, H, W), T = the model's clip
     with torch.no_grad():
         mu_c, _, mu_m, _ = model.encode(video)
-        recon = model.generator(mu_c, mu_m).float()  # (B, T, C, H, W)
+        recon = model.generate(mu_c, mu_m).float()  # (B, T, C, H, W)
     return {f"recon_l1_{split}": (recon - video).abs().mean().item()}
 
 
