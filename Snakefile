@@ -1,5 +1,5 @@
 # longvid: reproduce "Long Video Generation using the VAE-GAN method" end to end.
-# Targets: all_tables, all_figures, paper, data_tables, plan, bench, and one per ablation in config.yaml.
+# Targets: all_tables, all_figures, paper, data_tables, plan, bench, learning, and one per ablation in config.yaml.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -14,6 +14,7 @@ include: "workflow/rules/metrics.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/bench.smk"
+include: "workflow/rules/learning.smk"
 
 
 localrules:
@@ -22,6 +23,7 @@ localrules:
     paper,
     data_tables,
     plan,
+    learning,
     resolve_experiment,
     segment_videos,
     dataset_stats,
@@ -49,6 +51,11 @@ rule paper:
 rule data_tables:
     input:
         get_data_table_files(),
+
+
+rule learning:
+    input:
+        expand("results/learning/{family}.csv", family=CFG["learning"]["families"]),
 
 
 for _ablation in config["ablations"]:

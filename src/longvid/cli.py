@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "longvid.report.commands",
     "longvid.config",
     "longvid.bench",
+    "longvid.learning",
 )
 
 

@@ -51,3 +51,19 @@ def test_random_frames_picks_one_frame_of_each_clip():
     assert frames.shape == (2, 1, 2, 2)
     assert 0 <= frames[0, 0, 0, 0] < 5 and 5 <= frames[1, 0, 0, 0] < 10
     assert (frames == frames[:, :, :1, :1]).all()
+
+
+def test_default_kl_weighs_like_eq_3_1():
+    """Issue 12: the default KL : L1 ratio is Eq. 3.1's (per clip: L1 summed over T*C*H*W elements + KL summed over
+    latent dims), so with the per-element MAE the KL is divided by T*C*H*W - not averaged over latent dims (that
+    weighted it ~2,660x more than Eq. 3.1 at 64x64x16 and collapsed the posterior onto the prior)."""
+    from longvid.train import TrainConfig
+
+    mu = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    logvar = torch.tensor([[0.0, math.log(2.0)], [0.0, 0.0]])
+    per_clip = (0.5 + 0.5 * (1 - math.log(2.0))) / 2  # KL summed over dims, mean over the 2 clips
+    elements = 16 * 3 * 64 * 64
+    kl = losses.kl_term(mu, logvar, TrainConfig().kl_reduction, elements)
+    assert kl.item() * elements == pytest.approx(per_clip, rel=1e-6)
+    with pytest.raises(ValueError, match="elbo"):
+        losses.kl_term(mu, logvar, "sum")

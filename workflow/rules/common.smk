@@ -355,3 +355,19 @@ def get_probe_options(wildcards):
 def get_plan_spec(wildcards):
     runs = {name: run_of(name) for name in CFG["experiments"]}
     return json.dumps({"run_type": CFG["run_type"], "runs": runs}, sort_keys=True)
+
+
+# --- learning check (workflow/rules/learning.smk, docs/learning.md)
+def get_learning_videos(wildcards):
+    spec = CFG["learning"]
+    return f"resources/videos/{spec['dataset']}/{spec['resolution']}/videos.csv"
+
+
+def get_learning_seeds(wildcards):
+    return " ".join(str(s) for s in CFG["learning"]["seeds"])
+
+
+def get_learning_settings(wildcards):
+    """The learning: block as JSON for `longvid learning --settings` (families and seeds travel separately)."""
+    spec = {k: v for k, v in CFG["learning"].items() if k not in ("families", "seeds")}
+    return json.dumps(spec, sort_keys=True)

@@ -96,7 +96,8 @@ class EncGAN3Recipe(Recipe):
             with ctx.autocast():
                 z, (mu_c, lv_c, mu_m, lv_m) = self._encode_sample(x)
                 rec = self._recon(x, g(*z), "encoder")
-                kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+                n = x[0].numel()  # T*C*H*W: the KL : L1 ratio of Eq. 3.1 (losses.kl_term)
+                kl = kl_term(mu_c, lv_c, cfg.kl_reduction, n) + kl_term(mu_m, lv_m, cfg.kl_reduction, n)
                 l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
             self.update_parts(("encoder",), l_enc)
             out |= {"enc": l_enc.item(), "enc_recon": rec.item(), "enc_kl": kl.item()}

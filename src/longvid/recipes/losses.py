@@ -10,10 +10,15 @@ Readings of the printed equations (PROTOCOL.md §2.2, §8.16; docs/training.md):
   reconstruction with a positive sign. Eq. 3.9 / 3.10 get the same sign fixes (KL added, not subtracted).
 * "Mean absolute error" (Sec. 3.3.1): the reconstruction terms are means over every element, not the printed
   double sum of per-frame norms, so their scale does not depend on resolution, length or batch size.
-* KL of each latent: ``kl_reduction="mean"`` averages over batch and latent dimensions (per-element, like the
-  MAE it is added to, weight 1); ``"batchmean"`` sums over dimensions and averages over the batch (the textbook
-  VAE ELBO). The default is "mean" because with weight 1 a summed KL next to a per-pixel MAE drives the
-  posterior to the prior (the codes would carry no information about the clip).
+* KL of each latent, ``kl_reduction``:
+  - ``"elbo"`` (default): summed over latent dimensions, mean over the batch, divided by the number of elements
+    of one reconstructed clip (``elements`` = T*C*H*W). Next to the per-element MAE this is Eq. 3.1 as printed
+    (per clip, the L1 norms summed over frames and pixels plus the KL summed over dimensions) divided by the
+    constant T*C*H*W; Adam ignores a constant loss scale, so the encoder's update is that of Eq. 3.1.
+  - ``"mean"``: mean over batch and latent dimensions. Next to the per-element MAE it weights the KL
+    T*C*H*W / dim (about 2,660x at 64x64x16 with 64 + 10 latent dims) more than Eq. 3.1 does, a beta-VAE with a huge
+    beta: the posterior collapses onto the prior (docs/learning.md, issue 12). Kept for studies only.
+  - ``"batchmean"``: summed over dimensions, mean over the batch (the textbook KL next to a per-clip *sum*).
 """
 
 from __future__ import annotations
@@ -56,14 +61,17 @@ def recon_diffmaps(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
     return (x[:, 0] - x_hat[:, 0]).abs().mean() + (diff_maps(x) - diff_maps(x_hat)).abs().mean()
 
 
-def kl_term(mu: torch.Tensor, logvar: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """D_KL(q(z|x) || N(0, I)) of one latent (B, D): "mean" per element, "batchmean" summed over D."""
+def kl_term(mu: torch.Tensor, logvar: torch.Tensor, reduction: str = "elbo", elements: int = 1) -> torch.Tensor:
+    """D_KL(q(z|x) || N(0, I)) of one latent (B, D): "elbo" summed over D / ``elements`` (T*C*H*W of one clip),
+    "mean" per element, "batchmean" summed over D."""
     kl = kl_divergence(mu.float(), logvar.float())  # (B,)
+    if reduction == "elbo":
+        return kl.mean() / elements
     if reduction == "batchmean":
         return kl.mean()
     if reduction == "mean":
         return kl.mean() / mu[0].numel()
-    raise ValueError(f"kl reduction {reduction!r}: use 'mean' or 'batchmean'")
+    raise ValueError(f"kl reduction {reduction!r}: use 'elbo', 'mean' or 'batchmean'")
 
 
 def random_frames(video: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -132,7 +132,8 @@ class RecallRecipe(Recipe):
         from longvid.recipes.losses import kl_term
 
         mu_c, lv_c, mu_m, lv_m = stats
-        kl = kl_term(mu_c, lv_c, self.cfg.kl_reduction) + kl_term(mu_m, lv_m, self.cfg.kl_reduction)
+        n, red = x1[0].numel(), self.cfg.kl_reduction  # n = T*C*H*W of one clip: Eq. 4.4's KL : L1 ratio
+        kl = kl_term(mu_c, lv_c, red, n) + kl_term(mu_m, lv_m, red, n)
         return self._recon(x1, x2, *fakes), kl
 
     def _joint_step(self, x1, x2) -> dict:

@@ -25,7 +25,7 @@ class TrainConfig:
     recon_weight: float = 1.0  # weight of the L1 reconstruction terms (printed weight 1)
     kl_weight: float = 1.0  # weight of each KL term of Eq. 3.1 (printed weight 1)
     adv_weight: float = 1.0  # weight of each adversarial term (printed weight 1)
-    kl_reduction: str = "mean"  # "mean" over batch and latent dims (matches the MAE), or "batchmean" (sum dims)
+    kl_reduction: str = "elbo"  # "elbo" = Eq. 3.1's KL : L1 ratio (sum dims / (T*C*H*W)); "mean"; "batchmean"
     ckpt_every: int = 10  # epochs between periodic checkpoints checkpoints/epoch_XXXXX.pt (0 = none)
     keep_epochs: tuple[int, ...] = ()  # epochs whose checkpoint is kept as <out dir>/keep/epoch_XXXXX.pt (Fig. 3.12)
     eval_every: int = 100  # epochs between evaluation hooks (thesis curves: 100; FVD: 10; 0 = only at the end)
@@ -52,8 +52,8 @@ class TrainConfig:
             raise ValueError(f"{source}: train.loss={self.loss!r}; choose one of {LOSS_VARIANTS}")
         if self.encoder_mode not in ENCODER_MODES:
             raise ValueError(f"{source}: train.encoder_mode={self.encoder_mode!r}; choose one of {ENCODER_MODES}")
-        if self.kl_reduction not in ("mean", "batchmean"):
-            raise ValueError(f"{source}: train.kl_reduction must be 'mean' or 'batchmean'")
+        if self.kl_reduction not in ("elbo", "mean", "batchmean"):
+            raise ValueError(f"{source}: train.kl_reduction must be 'elbo', 'mean' or 'batchmean'")
         if self.batch_size < 1 or self.epochs < 1 or (self.max_iters is not None and self.max_iters < 1):
             raise ValueError(f"{source}: train.batch_size, epochs and max_iters must be >= 1")
         if len(self.betas) != 2:
