@@ -249,15 +249,20 @@ def check_run(family: str, lc: LearningConfig, seed: int, videos: Path, work: Pa
     """Train one run, evaluate ``lc.evals``; returns (rows, {epoch: uint8 noise samples})."""
     import time
 
+    t0 = time.time()
+    train(run_config(family, lc, seed), work, videos, in_process)
+    return score_run(family, lc, seed, videos, work, detector, real_feats, lc.evals, time.time() - t0, log)
+
+
+def score_run(family: str, lc: LearningConfig, seed: int, videos: Path, work: Path, detector, real_feats,
+              epochs, train_s: float = float("nan"), log=print) -> tuple[list[dict], dict]:
+    """Evaluate the untrained model (epoch 0) and the kept checkpoints of ``epochs`` of a trained run."""
     import torch
 
     run_cfg = run_config(family, lc, seed)
-    t0 = time.time()
-    train(run_cfg, work, videos, in_process)
-    train_s = time.time() - t0
     heldout = heldout_clips(videos, lc.heldout_clips, 16 if family != "recall" else 24)
     rows, samples = [], {}
-    for epoch in lc.evals:
+    for epoch in epochs:
         ckpt = None if epoch == 0 else work / "keep" / f"epoch_{epoch:05d}.pt"
         model = load_model(run_cfg, ckpt)
         step = 0 if ckpt is None else int(torch.load(ckpt, map_location="cpu", weights_only=False)["step"])
