@@ -40,7 +40,7 @@ def test_config_block_parses_and_bad_settings_are_named():
 @pytest.mark.parametrize("family", sorted(learning.FAMILIES))
 def test_run_config_trains_with_the_family_recipe(family):
     from longvid.recipes import RECIPES
-    from longvid.train import TrainConfig
+    from longvid.train.config import TrainConfig
 
     lc = learning.LearningConfig.from_dict(config_block())
     run = learning.run_config(family, lc, seed=3)

@@ -48,6 +48,7 @@ class LearningConfig:
                                                   "fsa_after": 3})  # ModelConfig overrides
     train: dict = field(default_factory=dict)  # TrainConfig overrides (e.g. kl_reduction for a study)
     fake_clips: int = 8  # generated clips per FVD
+    real_clips: int = 8  # real 16-frame clips of the FVD, spread over the dataset's videos (cached once)
     heldout_clips: int = 8  # windows of the test split for recon / retrieval / latent_noise
     fvd_margin: float = 0.2  # FVD at the end < (1 - margin) x FVD at the start
     recon_margin: float = 0.1  # held-out L1 at the end < (1 - margin) x at the start
@@ -218,7 +219,7 @@ def train(run_cfg: dict, work: Path, videos: Path, in_process: bool = False) -> 
     cfg_path.write_text(yaml.safe_dump(run_cfg, sort_keys=False))
     args = dict(out=work / "final.pt", metrics=work / "metrics.csv", ckpt_dir=work / "checkpoints")
     if in_process:
-        from longvid.train import fit
+        from longvid.train.loop import fit
 
         if fit(run_cfg, videos=str(videos), device="cpu", source=str(cfg_path), **args) != 0:
             raise RuntimeError(f"training {cfg_path} was interrupted")
@@ -235,7 +236,8 @@ def train(run_cfg: dict, work: Path, videos: Path, in_process: bool = False) -> 
 def load_model(run_cfg: dict, ckpt: Path | None):
     """The family's model: untrained (built under the run's seed, as ``fit`` builds it) or from ``ckpt``."""
     from longvid.recipes import RECIPES
-    from longvid.train import load_checkpoint, seed_all
+    from longvid.train.checkpoint import load_checkpoint
+    from longvid.train.rng import seed_all
 
     seed_all(int(run_cfg["seed"]))
     model = RECIPES[run_cfg["family"]].build_model(run_cfg)
@@ -257,15 +259,15 @@ def check_run(family: str, lc: LearningConfig, seed: int, videos: Path, work: Pa
 def score_run(family: str, lc: LearningConfig, seed: int, videos: Path, work: Path, detector, real_feats,
               epochs, train_s: float = float("nan"), log=print) -> tuple[list[dict], dict]:
     """Evaluate the untrained model (epoch 0) and the kept checkpoints of ``epochs`` of a trained run."""
-    import torch
+    from longvid.train.checkpoint import load_checkpoint, periodic_name
 
     run_cfg = run_config(family, lc, seed)
     heldout = heldout_clips(videos, lc.heldout_clips, 16 if family != "recall" else 24)
     rows, samples = [], {}
     for epoch in epochs:
-        ckpt = None if epoch == 0 else work / "keep" / f"epoch_{epoch:05d}.pt"
+        ckpt = None if epoch == 0 else work / "keep" / periodic_name(epoch)
         model = load_model(run_cfg, ckpt)
-        step = 0 if ckpt is None else int(torch.load(ckpt, map_location="cpu", weights_only=False)["step"])
+        step = 0 if ckpt is None else int(load_checkpoint(ckpt)["step"])
         values, samples[epoch] = evaluate(model, heldout, lc, seed, detector, real_feats)
         rows.append({"family": family, "seed": seed, "epoch": epoch, "step": step, **values,
                      "train_s": round(train_s, 1)})
@@ -274,10 +276,10 @@ def score_run(family: str, lc: LearningConfig, seed: int, videos: Path, work: Pa
 
 
 def real_features(videos: Path, lc: LearningConfig, detector, cache: Path):
-    """I3D logits of one 16-frame clip per real video (all splits), cached under ``cache``."""
+    """I3D logits of ``lc.real_clips`` 16-frame clips spread over the real videos (all splits), cached."""
     from longvid.metrics.features import RealClipSpec, real_features as extract_real
 
-    return extract_real(videos, RealClipSpec(16, 2048, 0), detector, cache)[0]
+    return extract_real(videos, RealClipSpec(16, lc.real_clips, 0), detector, cache)[0]
 
 
 def run_check(family: str, lc: LearningConfig, seeds: list[int], videos: Path, out: Path,

@@ -57,7 +57,7 @@ def test_default_kl_weighs_like_eq_3_1():
     """Issue 12: the default KL : L1 ratio is Eq. 3.1's (per clip: L1 summed over T*C*H*W elements + KL summed over
     latent dims), so with the per-element MAE the KL is divided by T*C*H*W - not averaged over latent dims (that
     weighted it ~2,660x more than Eq. 3.1 at 64x64x16 and collapsed the posterior onto the prior)."""
-    from longvid.train import TrainConfig
+    from longvid.train.config import TrainConfig
 
     mu = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
     logvar = torch.tensor([[0.0, math.log(2.0)], [0.0, 0.0]])
