@@ -1,6 +1,6 @@
 """The learning check (longvid.learning, issue 12): settings, run configs, the metrics' meaning, the verdict.
 
-The check itself trains for minutes; `snakemake learning` runs it in CI. The opt-in test at the end
+The check itself trains for minutes (`snakemake learning`; not yet in CI, docs/learning.md). The opt-in test at the end
 (LONGVID_LEARNING_BROKEN=1) runs it on a deliberately broken model and must see it fail (docs/learning.md).
 """
 
