@@ -112,7 +112,7 @@ def encode_mean(model, clips):
     rc = _recall_cfg(model)
     if rc is None:
         return model.encode(clips)
-    from longvid.recipes.recall import reference_index
+    from longvid.models.recall import reference_index
 
     return model.encode(clips[:, : rc.clip], reference_index(model, rc))
 
@@ -122,7 +122,7 @@ def generate(model, z_c, z_m):
     rc = _recall_cfg(model)
     if rc is None:
         return model.generator(z_c, z_m)
-    from longvid.recipes.recall import generate_clip, reference_index
+    from longvid.models.recall import generate_clip, reference_index
 
     return generate_clip(model, z_c, z_m, reference_index(model, rc), rc.r_enc)
 
@@ -162,7 +162,7 @@ def evaluate(model, heldout, lc: LearningConfig, seed: int, detector, real_feats
 
     from longvid.metrics.frechet import frechet_from_features
     from longvid.models.latent import kl_divergence
-    from longvid.sample.writer import video_generator
+    from longvid.models.latent import video_generator
 
     model.eval()
     with torch.no_grad():
