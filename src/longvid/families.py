@@ -36,6 +36,8 @@ FAMILIES: dict[str, Family] = {
                      RecallConfig, "recall.clip"),  # REncGAN / R2 and improved R2, Sec. 4.4, 5.2.1
     "lencgan": Family("longvid.recipes.lencgan:LEncGANRecipe", "longvid.models.lencoder:build_lencgan", "lencgan",
                       LEncGANConfig, "lencgan.clip"),  # LEncGAN, Sec. 4.2
+    "ar2": Family("longvid.recipes.ar2:AR2Recipe", "longvid.recipes.ar2:build_ar2", "recall", RecallConfig,
+                  "recall.clip"),  # AR2, Sec. 5.3: R2's `recall:` block (RecallConfig), one loss (Eq. 5.1)
 }
 
 

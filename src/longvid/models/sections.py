@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LOSSES = ("v1", "v2", "v3", "v4")  # recall.loss (Table 4.3)
+LATENTS = ("sample", "mean")  # recall.latent: codes G is trained on (Fig. 5.8 "train: sample" / "train: mean")
 RECURRENT = ("lstm", "fc")
 INHERIT = ("state", "cell", "output", "none")
 INHERIT_AT = ("last", "middle")
@@ -16,13 +17,16 @@ RECON_TARGETS = ("none", "first", "middle")
 
 @dataclass(frozen=True)
 class RecallConfig:
-    """The run config's `recall:` block (defaults = REncGAN, Sec. 4.4)."""
+    """The run config's `recall:` block (defaults = REncGAN, Sec. 4.4; also read by the `ar2` family, Sec. 5.3)."""
 
     loss: str = "v4"  # v1 | v2 | v3 | v4 (Table 4.3); v5 is undefined in the thesis and refused
     r_enc: bool = True  # R_Enc: content frame x_r + frames rebuilt around it (Eq. 4.2–4.3); off = x_0, plain frames
     r3vd: bool = True  # R_3VD: stitched clip scored by D_V (Eq. 4.7); off = Eq. 4.6 (Tables 4.2 / 4.7 rows)
     overlap: int = 8  # T_o, frames shared by consecutive clips; clip shift r = clip - overlap (8)
     clip: int = 16  # frames per clip (T_c = 15)
+    latent: str = "sample"  # training codes: sample z = mu + sigma * eps | mean z = mu (Sec. 5.5.3, Fig. 5.8)
+    noise: bool | None = None  # EncGAN3's noise branch x~ = G(z~): None = the variant's own (v1-v3 on, v4 off);
+    # true with v4 = improved R2 with the noise-generation loss (Table 5.7 "yes", Fig. 5.10)
 
     def __post_init__(self):
         if self.loss == "v5":
@@ -32,11 +36,21 @@ class RecallConfig:
             raise ValueError(f"recall.loss={self.loss!r}; choose one of {LOSSES}")
         if not 1 <= self.overlap < self.clip:
             raise ValueError(f"recall.overlap must be in [1, clip), got {self.overlap}")
+        if self.latent not in LATENTS:
+            raise ValueError(f"recall.latent={self.latent!r}; choose one of {LATENTS}")
+        if self.noise is False and self.loss != "v4":
+            raise ValueError(f"recall.loss {self.loss} is EncGAN3's schedule, which has the noise branch; "
+                             "recall.noise: false needs recall.loss: v4")
 
     @property
     def shift(self) -> int:
         """Frames between the starts of consecutive clips (r = 8 for 16-frame clips with 8 overlapping)."""
         return self.clip - self.overlap
+
+    @property
+    def noise_branch(self) -> bool:
+        """Whether training generates x~ = G(z~), z~ ~ N(0, I), as a fake for D and an adversarial term for G."""
+        return self.loss != "v4" if self.noise is None else self.noise
 
     @property
     def window(self) -> int:

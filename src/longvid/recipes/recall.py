@@ -21,6 +21,10 @@ not T_c − T_o = 7). Both clips go through the *same* EncGAN3 (weights shared a
     consider any of the video reconstruction error term" removes the video terms; the image term stays, else the
     encoder would be trained by the KL alone).
   - `v5` is named in Table 4.3 but never defined (PROTOCOL §8.6): refused with an error.
+* **Improved R2 options** (Sec. 5.2, 5.5.3): `recall.latent: mean` trains G on the posterior means instead of
+  sampled codes (Fig. 5.8; the KL terms stay); `recall.noise: true` with v4 adds EncGAN3's noise branch
+  (x~ = G(z~), z~ ~ N(0, I), a fake for D_V / D_I and two non-saturating terms for G; Table 5.7, Fig. 5.10).
+  `model.g_mode` (3d / 1p2d, Table 5.6) is the preset improved_r2_128 / improved_r2_128_1p2d.
 Every term is averaged over the clips it applies to; weights from `train.*_weight` (1 as printed); GAN terms are
 BCE on logits and reconstruction terms mean absolute errors (recipes/losses.py readings).
 The recipe's own options come from the run config's `recall:` block (`models/sections.py`, carried by the model as
@@ -31,6 +35,14 @@ The model and the recall operations (Eq. 4.2–4.3, the stitched clip) are model
 from __future__ import annotations
 
 from longvid.recipes.base import Recipe, adam
+
+
+def training_codes(model, stats, latent: str):
+    """(z_c, z_m) G is trained on: `sample` z = mu + sigma * eps (Alg. 6 `sample`) or `mean` z = mu (Fig. 5.8)."""
+    mu_c, lv_c, mu_m, lv_m = stats
+    if latent == "mean":
+        return mu_c, mu_m
+    return model.reparameterize(mu_c, lv_c), model.reparameterize(mu_m, lv_m)
 
 
 def recall_model(run_cfg: dict):
@@ -69,7 +81,7 @@ class RecallRecipe(Recipe):
         with torch.set_grad_enabled(enc_grad):
             stats = m.encode(torch.cat([x1, x2]), self.ref)  # 4 x (2B, dim)
         with torch.set_grad_enabled(enc_grad if gen_grad is None else gen_grad):
-            z_c, z_m = m.reparameterize(stats[0], stats[1]), m.reparameterize(stats[2], stats[3])
+            z_c, z_m = training_codes(m, stats, rc.latent)
             clips = m.generate(z_c, z_m)  # (2B, T, C, H, W), rebuilt around x_r with R_Enc (Eq. 4.2-4.3)
         f1, f2 = clips.chunk(2)
         return f1, f2, (stitch(f1, f2, rc.shift) if rc.r3vd else None), stats
@@ -104,10 +116,11 @@ class RecallRecipe(Recipe):
         from longvid.models.recall import split_window
 
         x1, x2 = split_window(batch["video"], self.rcfg)  # (B, T, C, H, W) each
-        noise = self.rcfg.loss != "v4"  # v1-v3 keep EncGAN3's noise branch
+        noise = self.rcfg.noise_branch  # v1-v3 keep EncGAN3's noise branch; v4 only with recall.noise: true
         z_tilde = self.model.sample_latents(x1.shape[0], device=x1.device) if noise else None
         out = self._discriminator_step(x1, x2, z_tilde)
-        return out | (self._joint_step(x1, x2) if not noise else self._separate_steps(x1, x2, z_tilde))
+        joint = self.rcfg.loss == "v4"
+        return out | (self._joint_step(x1, x2, z_tilde) if joint else self._separate_steps(x1, x2, z_tilde))
 
     def _discriminator_step(self, x1, x2, z_tilde) -> dict:
         """Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD); v1-v3 add the noise clip x̃ as a fake."""
@@ -136,13 +149,17 @@ class RecallRecipe(Recipe):
         kl = kl_term(mu_c, lv_c, red, n) + kl_term(mu_m, lv_m, red, n)
         return self._recon(x1, x2, *fakes), kl
 
-    def _joint_step(self, x1, x2) -> dict:
-        """v4: Encoder + Generator jointly with Eq. 4.4 (no noise branch)."""
+    def _joint_step(self, x1, x2, z_tilde=None) -> dict:
+        """v4: Encoder + Generator jointly with Eq. 4.4; with `z_tilde` (recall.noise: true, Table 5.7) also the
+        non-saturating terms of x~ = G(z~) through D_V and D_I (EncGAN3's noise terms of Eq. 3.4)."""
         cfg = self.cfg
         with self.ctx.autocast():
             f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
             rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
+            if z_tilde is not None:
+                x_tilde = self.model.generator(*z_tilde)
+                adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
         self.update_parts(("encoder", "generator"), loss)
         return {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
