@@ -118,3 +118,19 @@ def test_tiny_fit_writes_a_checkpoint_that_rebuilds(tmp_path):
     model.load_state_dict(ckpt["model"])  # strict: the same network the recipe trained
     assert model.recall_cfg == AR2Recipe.build_model(run).recall_cfg
     assert rebuild_model(ckpt).recall_cfg == model.recall_cfg
+
+
+def test_kl_is_weighed_against_one_clip_like_eq_5_1(monkeypatch):
+    """The default `train.kl_reduction: elbo` divides each KL by T*C*H*W of one clip, the ratio of Eq. 5.1's KL to
+    the per-element Smooth L1 (docs/learning.md: a KL left at the per-clip sum collapses the posterior)."""
+    from longvid.recipes import losses
+
+    seen, kl_term = [], losses.kl_term
+
+    def spy(mu, logvar, reduction="elbo", elements=1):
+        seen.append((reduction, elements))
+        return kl_term(mu, logvar, reduction, elements)
+
+    monkeypatch.setattr(losses, "kl_term", spy)
+    recipe().step({"video": numbered_window()})
+    assert seen == [("elbo", 16 * 3 * 64 * 64)] * 2

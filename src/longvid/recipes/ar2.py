@@ -111,7 +111,8 @@ class AR2Recipe(RecallRecipe):
         with self.ctx.autocast():
             x_hat, x_tilde, stitched, (mu_c, lv_c, mu_m, lv_m) = self.generate(former, z_tilde, grad=True)
             rec = prediction_loss(latter, x_hat, self.ref)
-            kl = kl_term(mu_c, lv_c, cfg.kl_reduction) + kl_term(mu_m, lv_m, cfg.kl_reduction)
+            n = former[0].numel()  # T*C*H*W of one clip: Eq. 5.1's KL : L1 ratio (losses.kl_term, docs/learning.md)
+            kl = kl_term(mu_c, lv_c, cfg.kl_reduction, n) + kl_term(mu_m, lv_m, cfg.kl_reduction, n)
             adv = sum(self._adv_terms([f for f in (x_hat, stitched) if f is not None], [x_hat], 1.0))
             adv_noise = sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * (adv + adv_noise)
