@@ -56,10 +56,14 @@ def _check_declared(data, datasets: dict, source: str) -> None:
 
 
 def _check_hooks(tcfg, source: str) -> None:
+    from longvid.train.config import split_hook
     from longvid.train.hooks import EVAL_HOOKS
 
     for entry in tcfg.eval_hooks:
-        name, _, every = str(entry).partition("@")
-        if name not in EVAL_HOOKS or (every and not every.isdigit()):
+        try:
+            name = split_hook(entry)[0]
+        except ValueError:
+            name = None  # a malformed @N
+        if name not in EVAL_HOOKS:
             raise RunConfigError("train.eval_hooks", entry, "is not a hook name or name@EPOCHS",
                                  f"choose from {', '.join(sorted(EVAL_HOOKS))}, e.g. fvd_16f@10", source)

@@ -64,8 +64,14 @@ def hook_schedule(tcfg: TrainConfig) -> list[tuple[str, int]]:
     """(hook name, every N epochs) from ``eval_hooks`` entries ``name`` (every ``eval_every``) or ``name@N``."""
     out = []
     for entry in tcfg.eval_hooks:
-        name, _, every = str(entry).partition("@")
-        if every and not every.isdigit():
-            raise ValueError(f"train.eval_hooks entry {entry!r}: write name or name@EPOCHS, e.g. fvd_16f@10")
-        out.append((name, int(every) if every else tcfg.eval_every))
+        name, every = split_hook(entry)
+        out.append((name, tcfg.eval_every if every is None else every))
     return out
+
+
+def split_hook(entry) -> tuple[str, int | None]:
+    """``"name"`` -> (name, None) (every ``eval_every``); ``"name@N"`` -> (name, N); a malformed N raises."""
+    name, _, every = str(entry).partition("@")
+    if every and not every.isdigit():
+        raise ValueError(f"train.eval_hooks entry {entry!r}: write name or name@EPOCHS, e.g. fvd_16f@10")
+    return name, int(every) if every else None
