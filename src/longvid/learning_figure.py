@@ -46,7 +46,7 @@ def draw(rows: list[dict], samples: dict, out: Path, title: str) -> Path:
         ax.imshow(strip(samples[epoch]))
         ax.set_axis_off()
         ax.set_title(f"noise samples after {epoch} epochs (every 2nd frame)", fontsize=10)
-    fig.suptitle(f"learning check: {title}")
+    fig.suptitle(f"[SMOKE WORLD] learning check: {title}")
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=80)
     plt.close(fig)
