@@ -1,5 +1,4 @@
-"""`longvid sample`: generate videos from a checkpoint into results/samples/<exp>/<sampler>/<epoch>/ (Alg. 2, 5, 7,
-10, 11); `longvid encode-latents`: a trained R2's latent sequences of the training videos (R3 stage 1 -> 2)."""
+"""`longvid sample`: generate videos from a checkpoint into results/samples/<exp>/<sampler>/<epoch>/ (Alg. 2, 5, 7)."""
 
 from __future__ import annotations
 
@@ -35,35 +34,6 @@ def register(sub) -> None:
     p.add_argument("--mp4", type=int, default=8, help="also write the first K videos as mp4")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.set_defaults(func=run)
-    register_encode(sub)
-
-
-def register_encode(sub) -> None:
-    from longvid.sample.encode_latents import MAX_FRAMES
-
-    p = sub.add_parser("encode-latents", help="encode training videos with a frozen R2 into latent sequences (R3)",
-                       description="R3 stage 1 -> 2 (Sec. 5.4.2): one token (mu_c, logvar_c, mu_m, logvar_m) per "
-                                   "recall window (clip frames every shift frames) of every video of --split, "
-                                   "frames beyond --max-frames discarded (Sec. 5.4.4)")
-    p.add_argument("--checkpoint", required=True, type=Path, help="the trained improved R2 (family recall) final.pt")
-    p.add_argument("--videos", required=True, type=Path, help="video folder resources/videos/<dataset>/<res>")
-    p.add_argument("--out", required=True, type=Path, help="latent file results/latents/<r2 experiment>/train.npz")
-    p.add_argument("--split", default="train", help="manifest split to encode (default train; 'all' for every video)")
-    p.add_argument("--label", default="actor", choices=("action", "actor", "group"),
-                   help="manifest column of the class of each video (padzs, disc+cont; default actor = Taichi "
-                        "subject)")
-    p.add_argument("--max-frames", type=int, default=MAX_FRAMES, help="frames read per video at most (Sec. 5.4.4)")
-    p.add_argument("--batch-size", type=int, default=32, help="windows encoded together (does not change tokens)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.set_defaults(func=run_encode)
-
-
-def run_encode(args: argparse.Namespace) -> int:
-    from longvid.sample.encode_latents import encode_latents
-
-    encode_latents(args.checkpoint, args.videos, args.out, split=None if args.split == "all" else args.split,
-                   label=args.label, max_frames=args.max_frames, batch_size=args.batch_size, device=args.device)
-    return 0
 
 
 def request_of(args: argparse.Namespace):

@@ -111,3 +111,29 @@ def encode_latents(checkpoint: Path, video_dir: Path, out: Path, split: str | No
     print(f"[encode-latents] wrote {len(sequences)} sequences ({sum(map(len, sequences))} tokens of "
           f"{meta['token_size']}) to {path}; skipped {len(skipped)} videos shorter than {rcfg.clip} frames")
     return path
+
+
+def register(sub) -> None:
+    """`longvid encode-latents` (this module is one of `longvid.cli.COMMAND_MODULES`)."""
+    import argparse
+
+    p = sub.add_parser("encode-latents", help="encode training videos with a frozen R2 into latent sequences (R3)",
+                       description="R3 stage 1 -> 2 (Sec. 5.4.2): one token (mu_c, logvar_c, mu_m, logvar_m) per "
+                                   "recall window (clip frames every shift frames) of every video of --split, "
+                                   "frames beyond --max-frames discarded (Sec. 5.4.4)")
+    p.add_argument("--checkpoint", required=True, type=Path, help="the trained improved R2 (family recall) final.pt")
+    p.add_argument("--videos", required=True, type=Path, help="video folder resources/videos/<dataset>/<res>")
+    p.add_argument("--out", required=True, type=Path, help="latent file results/latents/<r2 experiment>/train.npz")
+    p.add_argument("--split", default="train", help="manifest split to encode (default train; 'all' for every video)")
+    p.add_argument("--label", default="actor", choices=("action", "actor", "group"),
+                   help="manifest column of each video's class (padzs, disc+cont; default actor = Taichi subject)")
+    p.add_argument("--max-frames", type=int, default=MAX_FRAMES, help="frames read per video at most (Sec. 5.4.4)")
+    p.add_argument("--batch-size", type=int, default=32, help="windows encoded together (does not change tokens)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+
+    def run(args: argparse.Namespace) -> int:
+        encode_latents(args.checkpoint, args.videos, args.out, split=None if args.split == "all" else args.split,
+                       label=args.label, max_frames=args.max_frames, batch_size=args.batch_size, device=args.device)
+        return 0
+
+    p.set_defaults(func=run)
