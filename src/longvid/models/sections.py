@@ -1,6 +1,7 @@
-"""The run-config blocks of the Chapter 4 families, torch-free: `recall:` (REncGAN / R2, Sec. 4.4–4.5) and
-`lencgan:` (LEncGAN, Sec. 4.2). Both are loaded by `longvid.runconfig.load_section` (unknown keys, types) and
-check their ranges here; `longvid.families` names which family reads which block.
+"""The run-config blocks of the families with their own options, torch-free: `recall:` (REncGAN / R2, Sec.
+4.4–4.5), `lencgan:` (LEncGAN, Sec. 4.2) and `gpt:` (R3's GPT, Sec. 5.4). All are loaded by
+`longvid.runconfig.load_section` (unknown keys, types) and check their ranges here; `longvid.families` names which
+family reads which block.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ RECURRENT = ("lstm", "fc")
 INHERIT = ("state", "cell", "output", "none")
 INHERIT_AT = ("last", "middle")
 RECON_TARGETS = ("none", "first", "middle")
+GPT_FORMATS = ("pad0", "padzs", "disc+cont")  # gpt.format: Eq. 5.5 / 5.6 / 5.7 (Table 5.9)
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,54 @@ class LEncGANConfig:
         from longvid.runconfig import load_section
 
         return load_section(cls, run_cfg.get("lencgan"), section="lencgan", source=source)
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """The run config's `gpt:` block: R3's GPT over the latent sequences of a frozen R2 (Sec. 5.4.4, Table 5.9–5.10).
+
+    Defaults = the thesis' GPT (1.36 B parameters, Table 5.3). The frozen R2 is the run's `model:` + `recall:`
+    blocks (family `r3` reads both, docs/chapter5.md "R3").
+    """
+
+    n_layer: int = 48  # transformer blocks (Sec. 5.4.4)
+    n_head: int = 24  # attention heads per block (Sec. 5.4.4)
+    token: int | None = None  # token size = transformer width; None = the R2's latent size 2(dim_zc + dim_zm) = 1536
+    # (pad0 / padzs have no tokenizer, Sec. 5.4.2); disc+cont's linear tokenizer sets it (Table 5.10: 1536/512/256)
+    format: str = "pad0"  # pad0 | padzs | disc+cont (Eq. 5.5 / 5.6 / 5.7, Table 5.9)
+    classes: int = 1  # class tokens of disc+cont (Eq. 5.7 `cls`); latent-file labels must be < classes
+    max_frames: int = 1000  # frames of a training video read at most (Sec. 5.4.4, Sky); longer ones are cut
+    clip: int = 16  # frames one latent token encodes (the R2's recall.clip)
+    shift: int = 8  # frames between consecutive clips of a sequence (the R2's clip shift r)
+    mlp_ratio: int = 4  # hidden width of a block's two fc layers / width (GPT-2's 4x; fits Table 5.3's 1.36 B)
+    dropout: float = 0.0  # attention / residual dropout (not stated; 0 as nanoGPT for regression)
+    beta: float = 1.0  # Smooth L1 beta of Eq. 5.3 (PyTorch default)
+    weight_decay: float = 0.01  # AdamW decoupled weight decay on matrices (not stated; PyTorch's default)
+
+    def __post_init__(self):
+        if self.format not in GPT_FORMATS:
+            raise ValueError(f"gpt.format={self.format!r}; choose one of {GPT_FORMATS}")
+        if self.n_layer < 1 or self.n_head < 1 or self.mlp_ratio < 1 or self.classes < 1:
+            raise ValueError("gpt.n_layer, n_head, mlp_ratio and classes must be >= 1")
+        if self.token is not None and (self.token < 1 or self.token % self.n_head):
+            raise ValueError(f"gpt.token={self.token} must be a positive multiple of gpt.n_head={self.n_head}")
+        if not 1 <= self.shift <= self.clip <= self.max_frames:
+            raise ValueError("gpt needs 1 <= shift <= clip <= max_frames")
+        if not 0 <= self.dropout < 1 or self.beta <= 0 or self.weight_decay < 0:
+            raise ValueError("gpt.dropout must be in [0, 1), gpt.beta > 0 and gpt.weight_decay >= 0")
+
+    @property
+    def max_tokens(self) -> int:
+        """Latent tokens of the longest sequence: clips of `clip` frames every `shift` frames in `max_frames`."""
+        return (self.max_frames - self.clip) // self.shift + 1
+
+    @property
+    def positions(self) -> int:
+        """Positions of the GPT's input: max_tokens, + 3 discrete tokens (cls, two lengths) for disc+cont (Eq. 5.7)."""
+        return self.max_tokens + (3 if self.format == "disc+cont" else 0)
+
+    @classmethod
+    def from_run(cls, run_cfg: dict, source: str = "run config") -> "GPTConfig":
+        from longvid.runconfig import load_section
+
+        return load_section(cls, run_cfg.get("gpt"), section="gpt", source=source)
