@@ -7,7 +7,7 @@ threshold for the maximum training sequence length at 1000 frames, and for video
 discard the excess frames"). A T-frame video gives 1 + (min(T, max_frames) − clip) // shift tokens; one shorter
 than a clip gives none and is listed in the meta as skipped. Each window goes through the R2's own `encode` (the
 content code read at its reference frame x_r, as in training and in Alg. 7), in eval mode, and becomes one token
-`(mu_c, logvar_c, mu_m, logvar_m)` (`longvid.models.tokens`).
+`(mu_c, logvar_c, mu_m, logvar_m)`, the layout of `longvid.models.r3.R3Model.tokens` (size 2 (dim_zc + dim_zm)).
 
 Labels (Eq. 5.6 padzs: "other videos with the same moving object"; Eq. 5.7's class token): the index of the
 video's manifest `label` column (default `actor`: Taichi's performer, the subject of Table 4.1) among the sorted
@@ -42,7 +42,6 @@ def encode_windows(model, frames, starts: list[int], clip: int, batch_size: int,
     import torch
 
     from longvid.data.transforms import to_model
-    from longvid.models.tokens import to_token
 
     out = []
     for k in range(0, len(starts), batch_size):
@@ -50,8 +49,16 @@ def encode_windows(model, frames, starts: list[int], clip: int, batch_size: int,
         block = to_model(np.asarray(frames[part[0] : part[-1] + clip]))  # (n, C, H, W) in [-1, 1]
         clips = torch.stack([block[s - part[0] : s - part[0] + clip] for s in part]).to(device)  # (b, clip, C, H, W)
         with torch.no_grad():
-            out.append(to_token(model.encode(clips)).float().cpu())  # (b, D)
+            out.append(torch.cat(model.encode(clips), dim=1).float().cpu())  # (b, D): R3Model.tokens' layout
     return torch.cat(out).numpy()
+
+
+def token_layout(cfg) -> dict:
+    """{part: [start, stop)} of the parts of a token (mu_c, logvar_c, mu_m, logvar_m) of a model config."""
+    sizes, out, start = (cfg.dim_zc, cfg.dim_zc, cfg.dim_zm, cfg.dim_zm), {}, 0
+    for name, size in zip(("mu_c", "logvar_c", "mu_m", "logvar_m"), sizes):
+        out[name], start = [start, start + size], start + size
+    return out
 
 
 def training_videos(video_dir: str | Path, split: str | None, label: str) -> tuple[list[dict], list[str]]:
@@ -72,7 +79,6 @@ def encode_latents(checkpoint: Path, video_dir: Path, out: Path, split: str | No
     """Encode every `split` video of `video_dir` with the R2 of `checkpoint` into the latent file `out`."""
     from longvid.data.latentseq import write_sequences
     from longvid.data.store import file_sha256
-    from longvid.models.tokens import layout, token_size
     from longvid.sample.stream import NpyFrames, load_model, pick_device
     from longvid.train.rebuild import model_args
 
@@ -105,8 +111,8 @@ def encode_latents(checkpoint: Path, video_dir: Path, out: Path, split: str | No
             "run_type": run_cfg.get("run_type", "full"), "shift": rcfg.shift, "clip": rcfg.clip,
             "max_frames": max_frames, "reference_frame": model.reference, "videos": str(video_dir),
             "videos_sha256": file_sha256(Path(video_dir) / "videos.csv"), "split": split, "label": label,
-            "classes": classes, "token_size": token_size(cfg.dim_zc, cfg.dim_zm),
-            "token_layout": layout(cfg.dim_zc, cfg.dim_zm), "frames_used": used, "skipped": skipped}
+            "classes": classes, "token_size": 2 * (cfg.dim_zc + cfg.dim_zm), "token_layout": token_layout(cfg),
+            "frames_used": used, "skipped": skipped}
     path = write_sequences(out, sequences, labels, names, meta)
     print(f"[encode-latents] wrote {len(sequences)} sequences ({sum(map(len, sequences))} tokens of "
           f"{meta['token_size']}) to {path}; skipped {len(skipped)} videos shorter than {rcfg.clip} frames")
