@@ -4,7 +4,9 @@ An entry names everything the rest of the package needs to know about a family: 
 model builder (import paths, resolved on use, so this module and `longvid.config` stay torch-free), the run-config
 block holding its own options and that block's dataclass, and where its generated clip length comes from.
 `RECIPES`, the config schema's `family` enum, the run-config sections (`longvid.config.SECTIONS`) and the
-workflow's checks all derive from `FAMILIES`; adding a family is one module plus one entry here. (Parameter rows
+workflow's checks all derive from `FAMILIES`; adding a family is one module plus one entry here. A family whose
+model holds another family's model also reads that family's block (`extra`: R3 holds a frozen R2, so `r3` reads
+`recall:` beside its own `gpt:`). (Parameter rows
 such as Table 5.3's are a `params` table in config.yaml: a model preset and the parts each row sums.)
 
 `model_args(run_cfg)` gives the exact arguments a model is built from (what a checkpoint stores) and
@@ -17,7 +19,7 @@ import dataclasses
 import importlib
 from dataclasses import dataclass
 
-from longvid.models.sections import LEncGANConfig, RecallConfig
+from longvid.models.sections import GPTConfig, LEncGANConfig, RecallConfig
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Family:
     section: str | None = None  # the run-config block of the family's own options (None: the family has none)
     config: type | None = None  # that block's frozen dataclass (loaded by longvid.runconfig.load_section)
     clip: str = "data.length"  # frames of one generated clip: "data.length" or "<section>.clip"
+    extra: tuple[str, ...] = ()  # other families' blocks the model also reads, passed to the builder by name
 
 
 FAMILIES: dict[str, Family] = {
@@ -38,6 +41,8 @@ FAMILIES: dict[str, Family] = {
                       LEncGANConfig, "lencgan.clip"),  # LEncGAN, Sec. 4.2
     "ar2": Family("longvid.recipes.ar2:AR2Recipe", "longvid.recipes.ar2:build_ar2", "recall", RecallConfig,
                   "recall.clip"),  # AR2, Sec. 5.3: R2's `recall:` block (RecallConfig), one loss (Eq. 5.1)
+    "r3": Family("longvid.recipes.gpt:GPTRecipe", "longvid.models.r3:build_r3", "gpt", GPTConfig, "gpt.clip",
+                 ("recall",)),  # R3, Sec. 5.4: GPT (`gpt:`) over the latents of a frozen R2 (`model:` + `recall:`)
 }
 
 
@@ -53,6 +58,11 @@ def get(name, source: str = "run config") -> Family:
 def sections() -> tuple[str, ...]:
     """The family blocks a run config may hold, in registry order (`recall`, `lencgan`)."""
     return tuple(dict.fromkeys(f.section for f in FAMILIES.values() if f.section))
+
+
+def section_config(section: str) -> type:
+    """The dataclass of run-config block `section` (from the family that owns it)."""
+    return next(f.config for f in FAMILIES.values() if f.section == section)
 
 
 def resolve(path: str):
@@ -83,6 +93,9 @@ def model_args(run_cfg: dict, source: str = "run config") -> dict:
     args["model"] = model_config(run_cfg.get("model"), source=source).replace(frames=frames).to_dict()
     if section is not None:
         args[fam.section] = _plain(dataclasses.asdict(section))
+    for name in fam.extra:
+        extra = load_section(section_config(name), run_cfg.get(name), section=name, source=source)
+        args[name] = _plain(dataclasses.asdict(extra))
     return args
 
 
@@ -96,7 +109,9 @@ def build_model(args: dict, source: str = "model_args"):
     builder = resolve(fam.builder)
     if fam.section is None:
         return builder(cfg)
-    return builder(cfg, load_section(fam.config, args.get(fam.section), section=fam.section, source=source))
+    extra = {name: load_section(section_config(name), args.get(name), section=name, source=source)
+             for name in fam.extra}
+    return builder(cfg, load_section(fam.config, args.get(fam.section), section=fam.section, source=source), **extra)
 
 
 def _plain(value):

@@ -22,7 +22,7 @@ def check_run(run: dict, *, source: str = "run config", datasets: dict | None = 
     from longvid.train.config import TrainConfig
 
     family = families.get(run.get("family"), source)
-    allowed = set(RUN_KEYS) | {family.section} - {None}
+    allowed = set(RUN_KEYS) | ({family.section, *family.extra} - {None})
     stray = sorted(set(run) - allowed)
     if stray:
         owners = {f.section: n for n, f in families.FAMILIES.items() if f.section}
@@ -42,6 +42,8 @@ def check_run(run: dict, *, source: str = "run config", datasets: dict | None = 
     if family.section:
         out[family.section] = load_section(family.config, run.get(family.section), section=family.section,
                                            source=source)
+    for name in family.extra:
+        out[name] = load_section(families.section_config(name), run.get(name), section=name, source=source)
     return out
 
 

@@ -7,6 +7,7 @@ class Recipe:
     """One model family's training step. Subclasses set ``self.optimizers`` (name -> optimiser)."""
 
     min_batch = 1  # smallest batch the step accepts; the loop tops up a smaller last batch of an epoch
+    inputs: tuple[str, ...] = ()  # files beyond videos / segments it trains from (`longvid train --<name>`)
 
     def __init__(self, model, cfg, ctx):
         self.model, self.cfg, self.ctx = model, cfg, ctx
@@ -15,6 +16,11 @@ class Recipe:
     @classmethod
     def build_model(cls, run_cfg: dict):
         """Build the family's ``nn.Module`` from the run config's ``model`` block."""
+        raise NotImplementedError
+
+    @classmethod
+    def prepare(cls, run_cfg: dict, inputs: dict, log=print):
+        """(model, dataset) from the named input files of a recipe with ``inputs`` (R3: a latent file, an R2)."""
         raise NotImplementedError
 
     def step(self, batch: dict) -> dict[str, float]:

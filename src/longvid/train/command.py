@@ -21,6 +21,9 @@ def register(sub) -> None:
                         "<checkpoints>/metrics.csv")
     p.add_argument("--videos", default=None, help="video folder resources/videos/<dataset>/<res>")
     p.add_argument("--segments", default=None, help="clip index CSV (data.sampling: segments)")
+    p.add_argument("--latents", default=None,
+                   help="latent-sequence file of the training videos (family r3: resources/latents/...npz)")
+    p.add_argument("--r2", default=None, help="checkpoint of the frozen R2 that encoded --latents (family r3)")
     p.add_argument("--checkpoints", type=Path, default=None,
                    help="periodic checkpoints, live metrics log and run lock (default: <out dir>/checkpoints)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto = cuda when available)")
@@ -43,7 +46,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          "(needs experiment, family, seed, data, model, train)")
     try:
         code = fit(run_cfg, args.out, metrics=args.metrics, ckpt_dir=args.checkpoints, videos=args.videos,
-                   segments=args.segments, device=args.device, source=str(args.config))
+                   segments=args.segments, device=args.device, source=str(args.config),
+                   inputs={"latents": args.latents, "r2": args.r2})
     except RunLocked as err:
         raise SystemExit(f"longvid train: {err}") from None
     shutdown()

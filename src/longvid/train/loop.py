@@ -159,6 +159,19 @@ def _clean_start(ckpt_dir: Path, out: Path, metrics, log) -> None:
         remove_leftovers(Path(metrics).parent, lambda name: name == Path(metrics).name, log)
 
 
+def _check_inputs(recipe_cls, inputs: dict, family, source: str) -> dict:
+    """The named input files (beyond videos / segments) the recipe needs, all given, none extra (R3: latents, r2)."""
+    needed = tuple(getattr(recipe_cls, "inputs", ()))
+    given = {k: v for k, v in (inputs or {}).items() if v is not None}
+    missing, extra = [k for k in needed if k not in given], sorted(set(given) - set(needed))
+    if missing:
+        raise ValueError(f"{source}: family {family} trains from {', '.join(needed)}; give "
+                         + " ".join(f"--{k.replace('_', '-')} FILE" for k in missing))
+    if extra:
+        raise ValueError(f"{source}: family {family} takes no {', '.join('--' + k for k in extra)}")
+    return given
+
+
 def _recipe_for(run_cfg: dict, recipe_cls, tcfg: TrainConfig, source: str):
     from longvid.recipes import RECIPES
     from longvid.train.hooks import EVAL_HOOKS
@@ -177,15 +190,17 @@ def _recipe_for(run_cfg: dict, recipe_cls, tcfg: TrainConfig, source: str):
 # -------------------------------------------------------------------------------------------- the loop
 def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_dir: str | Path | None = None,
         videos: str | None = None, segments: str | None = None, dataset=None, recipe_cls=None,
-        device: str = "auto", log=None, source: str = "config") -> int:
+        device: str = "auto", log=None, source: str = "config", inputs: dict | None = None) -> int:
     """Train ``run_cfg`` to ``out`` (final checkpoint); returns 0, or EXIT_INTERRUPTED after a stop signal.
 
     ``metrics`` is the declared metrics file, written at the end from the live log ``<ckpt_dir>/metrics.csv``;
-    ``ckpt_dir`` defaults to ``<out dir>/checkpoints``. Raises ``lock.RunLocked`` when another trainer holds
-    ``ckpt_dir``.
+    ``ckpt_dir`` defaults to ``<out dir>/checkpoints``. ``inputs`` names the other files a recipe trains from
+    (its ``inputs``: R3's ``latents`` and ``r2``); such a recipe builds its model and data in ``prepare``. Raises
+    ``lock.RunLocked`` when another trainer holds ``ckpt_dir``.
     """
     tcfg = TrainConfig.from_dict(run_cfg.get("train"), source)
     recipe_cls = _recipe_for(run_cfg, recipe_cls, tcfg, source)
+    inputs = _check_inputs(recipe_cls, inputs, run_cfg.get("family"), source)
     out = Path(out)
     ckpt_dir = Path(ckpt_dir) if ckpt_dir else out.parent / "checkpoints"
     ctx = setup_context(device, tcfg.amp)
@@ -194,20 +209,25 @@ def fit(run_cfg: dict, out: str | Path, metrics: str | Path | None = None, ckpt_
         if ctx.is_main:
             _clean_start(ckpt_dir, out, metrics, log)
         return _train(run_cfg, tcfg, recipe_cls, ctx, out, metrics, ckpt_dir, videos, segments, dataset, log,
-                      source)
+                      source, inputs)
 
 
 def _train(run_cfg, tcfg, recipe_cls, ctx: Context, out: Path, metrics, ckpt_dir: Path, videos, segments, dataset,
-           log, source) -> int:
+           log, source, inputs) -> int:
     import torch
 
     seed = int(run_cfg.get("seed", 0))
-    if dataset is None:
+    if dataset is None and not inputs:
         from longvid.data.clips import build_dataset
 
         dataset = build_dataset(run_cfg, videos, segments)
     seed_all(seed)  # identical initial weights on every rank
-    model = recipe_cls.build_model(run_cfg).to(ctx.device)
+    if inputs:
+        model, own = recipe_cls.prepare(run_cfg, inputs, log)
+        dataset = own if dataset is None else dataset
+    else:
+        model = recipe_cls.build_model(run_cfg)
+    model = model.to(ctx.device)
     if tcfg.channels_last and ctx.device.type == "cuda":
         _channels_last(model)
     broadcast(model, ctx, buffers_only=False)

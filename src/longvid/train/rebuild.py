@@ -1,7 +1,8 @@
 """Self-describing checkpoints: the arguments a model is built from, and the model rebuilt from them.
 
 ``model_args(family, model)`` asks the built model what it is: ``{"family", "model": ModelConfig fields}`` plus
-the family's own section (``recall:`` from ``model.recall_cfg``, ``lencgan:`` from ``model.lcfg``). These are the
+the family's own sections (``recall:`` from ``model.recall_cfg``, ``lencgan:`` from ``model.lcfg``, ``gpt:`` from
+``model.gcfg``; R3 has both ``recall:`` and ``gpt:``). These are the
 arguments actually used, e.g. ``model.frames`` = the 16-frame clip of a recall or LEncGAN model, not the 24- or
 96-frame training window of its run config. ``rebuild_model(ckpt)`` builds the model from them, loads the
 weights and switches to eval mode, without any recipe or run-config logic (samplers, benchmarks, hooks).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-SECTIONS = {"recall": "recall_cfg", "lencgan": "lcfg"}  # family's own run-config section -> model attribute
+SECTIONS = {"recall": "recall_cfg", "lencgan": "lcfg", "gpt": "gcfg"}  # family's own run-config section -> model attribute
 
 
 def model_args(family: str, model) -> dict | None:
