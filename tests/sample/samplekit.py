@@ -60,6 +60,19 @@ def write_recall_checkpoint(path, r_enc: bool = True):
     return path
 
 
+def write_r3_checkpoint(path, fmt: str = "pad0", classes: int = 1):
+    """A tiny R3 checkpoint (family r3): the tiny recall model as frozen R2 + a 2-layer GPT (random weights)."""
+    cfg = run_config(preset="r2_64", use_fsa=False) | {
+        "experiment": "tiny_r3", "family": "r3", "recall": {},
+        "gpt": {"n_layer": 2, "n_head": 2, "max_frames": 64, "format": fmt, "classes": classes}}
+    cfg["data"] = cfg["data"] | {"length": 24}
+    torch.manual_seed(0)
+    net = build(cfg)
+    torch.save({"config": cfg, "model_args": model_args("r3", net), "epoch": 5, "step": 5,
+                "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    return path
+
+
 def write_lencgan_checkpoint(path):
     """A tiny LEncGAN checkpoint (LSTM encoder, 16-frame clips; trained on 32-frame windows)."""
     cfg = run_config(encoder_fc_bn=False) | {"experiment": "tiny_lencgan", "family": "lencgan",

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from samplekit import write_checkpoint, write_lencgan_checkpoint, write_recall_checkpoint, write_videos
+from samplekit import (write_checkpoint, write_lencgan_checkpoint, write_r3_checkpoint, write_recall_checkpoint,
+                       write_videos)
 from longvid.cli import build_parser, main
 from longvid.sample.latents import LATENTS
 from longvid.sample.registry import SAMPLERS
@@ -29,6 +30,8 @@ CASES = {
     "forced": ("encgan3", ["--frames", "20"], 20),
     "recall": ("recall", ["--frames", "20", "--videos", "VIDEOS"], 20),
     "lencgan": ("lencgan", ["--frames", "20", "--videos", "VIDEOS"], 20),
+    "r3_robust": ("r3", ["--frames", "20", "--videos", "VIDEOS"], 20),
+    "r3_faster": ("r3", ["--frames", "20", "--videos", "VIDEOS", "--latent", "mean"], 20),
 }
 
 
@@ -36,7 +39,7 @@ CASES = {
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("registry")
     ckpts = {"encgan3": write_checkpoint(root / "enc.pt"), "recall": write_recall_checkpoint(root / "rec.pt"),
-             "lencgan": write_lencgan_checkpoint(root / "lenc.pt")}
+             "lencgan": write_lencgan_checkpoint(root / "lenc.pt"), "r3": write_r3_checkpoint(root / "r3.pt")}
     return root, ckpts, write_videos(root / "videos", frames=40)
 
 
