@@ -254,3 +254,19 @@ def test_snakemake_dry_run_fails_at_parse_time_naming_the_file(tmp_path):
     assert "common.smk" in out and "Job stats" not in out  # raised while parsing, nothing planned
     assert f"{override}: train.epochs: must be an integer (got 1.5, set at experiments.g3an_ucf101_64" in out
     assert "experiment g3an_ucf101_64" in out
+
+
+def test_a_run_that_extends_another_gets_its_upstream(full):
+    """R3 trains from the R2 it extends (recipe inputs latents + r2): the nearest base of another family."""
+    cfg = copy.deepcopy(full)
+    gpt = {"gpt.n_layer": 2, "gpt.n_head": 2, "train.lr": 0.00005, "train.betas": [0.9, 0.95]}
+    cfg["experiments"]["r3_test"] = {"base": "recall_taichi_128", "family": "r3", "set": gpt}
+    cfg["experiments"]["r3_test_padzs"] = {"base": "r3_test", "set": {"gpt.format": "padzs"}}
+    cfg = lvconfig.validate(cfg)
+    assert lvconfig.recipe_inputs("r3") == ("latents", "r2") and lvconfig.recipe_inputs("recall") == ()
+    assert lvconfig.upstream(cfg, "r3_test") == lvconfig.upstream(cfg, "r3_test_padzs") == "recall_taichi_128"
+    assert lvconfig.upstream(cfg, "recall_taichi_128") is None  # a recall run built on recall runs extends none
+    assert lvconfig.upstream(cfg, "encgan3_uva_64") is None
+    cfg["experiments"]["r3_alone"] = {"family": "r3", "set": gpt}
+    with pytest.raises(lvconfig.ConfigError, match="r3_alone: family r3 trains from the outputs of the run it extends"):
+        lvconfig.validate(cfg)

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from longvid import experiments, families
-from longvid.experiments import ExperimentError, merge, set_dotted  # noqa: F401 (part of this module's API)
+from longvid.experiments import ExperimentError, merge, set_dotted, upstream  # noqa: F401 (part of this module's API)
 from longvid.runcheck import check_run
 from longvid.runconfig import RunConfigError
 
@@ -121,8 +121,25 @@ def validate(cfg: dict, source: str = "config", files: list[tuple[str, dict]] | 
         raise ConfigError(f"{source}: {err}") from None
     cfg = {**cfg, "experiments": expanded}
     _check_runs(cfg, origin, origins)
+    _check_upstreams(cfg, origins)
     _check_references(cfg, source)
     return cfg
+
+
+def recipe_inputs(family: str) -> tuple[str, ...]:
+    """The named input files a family's recipe trains from beyond videos (`Recipe.inputs`; R3: latents, r2)."""
+    return tuple(getattr(families.recipe(family), "inputs", ()))
+
+
+def _check_upstreams(cfg: dict, origins: Origins) -> None:
+    """A family whose recipe trains from another run's outputs (R3: an R2's checkpoint and latent sequences)
+    extends that run: its base chain holds an experiment of another family (`experiments.upstream`)."""
+    for name in cfg["experiments"]:
+        family = experiments.family_of(cfg, name)
+        if recipe_inputs(family) and experiments.upstream(cfg, name) is None:
+            raise ConfigError(f"{origins.file(('experiments', name))}: experiment {name}: family {family} trains "
+                              f"from the outputs of the run it extends ({', '.join(recipe_inputs(family))}); give it "
+                              "a base of the family it builds on (R3: `base: improved_r2_<dataset>_128`)")
 
 
 def _check_runs(cfg: dict, origin: dict, origins: Origins) -> None:

@@ -136,6 +136,27 @@ def resolve(cfg: dict, name: str, trace: dict | None = None) -> dict:
     return {"experiment": name, "run_type": cfg["run_type"], "seed": cfg["seed"], **run}
 
 
+def family_of(cfg: dict, name: str) -> str:
+    """The family of experiment `name` of an expanded config (its own, else its base chain's, else the default)."""
+    spec = cfg["experiments"][name]
+    if "family" in spec:
+        return spec["family"]
+    if "base" in spec:
+        return family_of(cfg, spec["base"])
+    return cfg.get("defaults", {}).get("family", "encgan3")
+
+
+def upstream(cfg: dict, name: str) -> str | None:
+    """The experiment a run extends: the nearest experiment of its base chain whose family differs from its own
+    (R3: the improved R2 it freezes, whose checkpoint and latent sequences it trains from); None without one."""
+    own, spec = family_of(cfg, name), cfg["experiments"][name]
+    while "base" in spec:
+        if family_of(cfg, spec["base"]) != own:
+            return spec["base"]
+        spec = cfg["experiments"][spec["base"]]
+    return None
+
+
 def _chain(cfg: dict, name: str, seen: tuple[str, ...], trace: dict) -> dict:
     if name not in cfg["experiments"]:
         where = f" (base of {seen[-1]})" if seen else ""

@@ -66,14 +66,38 @@ def get_run_json(wildcards):
     return json.dumps(run_of(wildcards.experiment), sort_keys=True)
 
 
+# The named inputs of a recipe that trains from the run it extends (`Recipe.inputs`, `longvid train --<name>`): R3's
+# frozen R2 checkpoint and the latent sequences that R2 made of the training videos (workflow/rules/latents.smk).
+UPSTREAM_FILES = {
+    "r2": "results/runs/{upstream}/final.pt",
+    "latents": "results/latents/{upstream}/train.npz",
+}
+
+
+def upstream_files(experiment):
+    """{input name: file} of the run `experiment` extends (`longvid.experiments.upstream`), for its recipe."""
+    names = lvconfig.recipe_inputs(run_of(experiment)["family"])
+    up = lvconfig.upstream(CFG, experiment) if names else None
+    return {name: UPSTREAM_FILES[name].format(upstream=up) for name in names}
+
+
+def get_train_upstream_args(wildcards, input):
+    return " ".join(
+        f"--{name} {input[name]}" for name in upstream_files(wildcards.experiment)
+    )
+
+
 def get_train_inputs(wildcards):
-    """The stored videos, plus what the run's metric hooks read (real features, the IS classifier)."""
+    """The stored videos, what the run's metric hooks read (real features, the IS classifier) and the outputs of
+    the run it extends (R3: the R2's checkpoint and latent sequences)."""
     run = run_of(wildcards.experiment)
     data, hooks = run["data"], [
         h.split("@")[0] for h in run["train"].get("eval_hooks", [])
     ]
     ds, res = data["dataset"], data["resolution"]
-    inputs = {"videos": videos_of(wildcards.experiment)}
+    inputs = {"videos": videos_of(wildcards.experiment)} | upstream_files(
+        wildcards.experiment
+    )
     if segments_of(wildcards.experiment):
         inputs["segments"] = segments_of(wildcards.experiment)
     if (
@@ -91,6 +115,11 @@ def get_train_inputs(wildcards):
             f"resources/classifiers/{ds}_{res}_{data.get('label', 'action')}.pt"
         )
     return inputs
+
+
+def get_latents_videos(wildcards):
+    """The stored videos an R2 (experiment) was trained on: the videos its latent sequences encode."""
+    return videos_of(wildcards.experiment)
 
 
 def get_train_runtime(wildcards):

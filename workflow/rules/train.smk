@@ -34,10 +34,11 @@ rule train_model:
         gpu=1,
     params:
         segments=get_train_segments_arg,
+        upstream=get_train_upstream_args,
     # exec: the trainer is the job's process, so a stop signal sent to the job reaches it (never an orphan)
     shell:
         "exec python -m longvid train --config {input.cfg} --videos $(dirname {input.videos})"
-        " {params.segments} --out {output.ckpt} --metrics {output.metrics} > {log} 2>&1"
+        " {params.segments} {params.upstream} --out {output.ckpt} --metrics {output.metrics} > {log} 2>&1"
 
 
 rule sample_model:
