@@ -267,6 +267,6 @@ def test_a_run_that_extends_another_gets_its_upstream(full):
     assert lvconfig.upstream(cfg, "r3_test") == lvconfig.upstream(cfg, "r3_test_padzs") == "recall_taichi_128"
     assert lvconfig.upstream(cfg, "recall_taichi_128") is None  # a recall run built on recall runs extends none
     assert lvconfig.upstream(cfg, "encgan3_uva_64") is None
-    cfg["experiments"]["r3_alone"] = {"family": "r3", "set": gpt}
+    cfg["experiments"]["r3_alone"] = {"family": "r3", "set": gpt | {"data.dataset": "taichi", "data.length": 24}}
     with pytest.raises(lvconfig.ConfigError, match="r3_alone: family r3 trains from the outputs of the run it extends"):
         lvconfig.validate(cfg)
