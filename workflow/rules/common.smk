@@ -143,6 +143,8 @@ def get_sample_args(wildcards):
         args += f" --frames {spec['frames']}"
     if "latent" in spec:
         args += f" --latent {spec['latent']}"
+    if "candidates" in spec:
+        args += f" --candidates {spec['candidates']}"
     if get_sample_videos(wildcards):
         args += f" --videos {os.path.dirname(videos_of(wildcards.experiment))}"
     if get_sample_segments(wildcards):
@@ -286,6 +288,10 @@ def get_figure_spec(wildcards):
     )
     if spec["kind"] in ("frames", "along"):
         spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
+    if spec["kind"] == "checkpoints":
+        spec["lines"] = [list(p) for p in lvconfig.figure_panels(spec)]
+    if "epochs" in spec:  # a range {first, every, last} becomes its list of epochs
+        spec["epochs"] = lvconfig.figure_epochs(spec)
     return json.dumps(spec, sort_keys=True)
 
 
@@ -300,13 +306,19 @@ def get_figure_inputs(wildcards):
             f"results/metrics/{exp}/{sampler}/final.json"
             for exp, sampler in lvconfig.figure_panels(spec)
         ]
+    if spec["kind"] == "checkpoints":
+        return [
+            f"results/metrics/{exp}/{sampler}/{epoch}.json"
+            for exp, sampler in lvconfig.figure_panels(spec)
+            for epoch in lvconfig.figure_epochs(spec)
+        ]
     if spec["kind"] == "curves":
         return sorted(
             f"results/runs/{exp}_{ds}_64/metrics.csv"
             for exp in spec["experiments"]
             for ds in spec["datasets"]
         )
-    epochs = spec.get("epochs", ["final"])
+    epochs = lvconfig.figure_epochs(spec)
     return [
         f"results/samples/{exp}/{sampler}/{epoch}"
         for exp, sampler in lvconfig.figure_panels(spec)
@@ -357,8 +369,8 @@ def get_classifier_params(wildcards):
 
 
 def get_sample_videos(wildcards):
-    """Samplers that encode real clips read the experiment's stored videos."""
-    if CFG["samplers"][wildcards.sampler]["mode"] in ("noise", "forced"):
+    """Samplers that encode real clips read the experiment's stored videos (AR2, Alg. 10, reads none)."""
+    if CFG["samplers"][wildcards.sampler]["mode"] in ("noise", "forced", "ar2"):
         return []
     return videos_of(wildcards.experiment)
 
