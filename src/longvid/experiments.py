@@ -8,7 +8,8 @@ per combination of the values, with `{var}` filled in its name, `base` and value
 refines that experiment: its keys are merged on top (so `encgan3_uva_64: {set: {data.label: actor}}` next to the
 template `encgan3_{dataset}_64`, or an override file that sets `experiments.encgan3_uva_64.set.train.epochs`).
 
-Resolution: defaults <- base chain (`set`) <- own `set` <- `own` <- `size_overrides`. Alongside the run config,
+Resolution: defaults <- base chain (`set`) <- own `set` <- `own` <- `size_overrides` (those of the blocks the run's
+family reads). Alongside the run config,
 `resolve` can record for each dotted key the config path that set it, which `longvid.config` maps to a file.
 """
 
@@ -124,7 +125,7 @@ def resolve(cfg: dict, name: str, trace: dict | None = None) -> dict:
     trace = {} if trace is None else trace
     run = _chain(cfg, name, (), trace)
     _apply(run, cfg["experiments"][name].get("own", {}), ("experiments", name, "own"), trace)
-    _apply(run, cfg.get("size_overrides") or {}, ("size_overrides",), trace)
+    _apply(run, _sizes_for(run, cfg.get("size_overrides") or {}), ("size_overrides",), trace)
     dataset = cfg["datasets"].get(run["data"].get("dataset"), {})
     if "steps" not in run["data"]:
         run["data"]["steps"] = dataset.get("steps", [1, 3])
@@ -155,6 +156,16 @@ def upstream(cfg: dict, name: str) -> str | None:
             return spec["base"]
         spec = cfg["experiments"][spec["base"]]
     return None
+
+
+def _sizes_for(run: dict, overrides: dict) -> dict:
+    """The size overrides of the blocks a run's family reads: data, model, train, its own and its extra blocks (a
+    `gpt.*` size shrinks the R3 runs and gives no other run a `gpt:` block)."""
+    fam = families.FAMILIES.get(run.get("family"))
+    if fam is None:  # an unknown family: check_run names it
+        return overrides
+    used = {"data", "model", "train", fam.section, *fam.extra} - {None}
+    return {key: value for key, value in overrides.items() if key.split(".")[0] in used}
 
 
 def _chain(cfg: dict, name: str, seen: tuple[str, ...], trace: dict) -> dict:
