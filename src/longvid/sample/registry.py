@@ -9,7 +9,7 @@ rest of the manifest. How to add one: docs/contracts.md, "Samples".
 
 from __future__ import annotations
 
-from longvid.sample import encgan3, lencgan, r3, recall
+from longvid.sample import ar2, encgan3, lencgan, r3, recall
 
 SAMPLERS = {
     "noise": encgan3.noise,  # Alg. 2 phase 2: N(0, I) codes (G3AN; EncGAN3 "encoder at train only")
@@ -19,6 +19,7 @@ SAMPLERS = {
     "forced": encgan3.forced,  # Fig. 3.13: an enlarged motion code (EncGAN3 only)
     "recall": recall.recall,  # Alg. 7: REncGAN / R2 long videos over real windows
     "lencgan": lencgan.lencgan,  # Alg. 5: LEncGAN long videos with inherited states
+    "ar2": ar2.ar2,  # Alg. 10: AR2 long videos from noise alone, each clip predicted from the last
     "r3_robust": r3.r3_robust,  # Alg. 11: R3 (GPT_robust) from a real initial clip, each kept clip re-encoded
     "r3_faster": r3.r3_faster,  # Table 5.11: R3 (GPT_faster), the GPT's latent sequence first, clips decoded after
 }
