@@ -163,7 +163,8 @@ def test_smoke_config_overrides_sizes_only():
         assert set(sampler) <= {"frames", "count", "candidates"}
     for key in smoke["size_overrides"]:
         assert key.split(".")[1] in {"max_items", "fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
-                                     "ckpt_every", "eval_every", "eval_count", "keep_epochs", "keep_every"}, key
+                                     "ckpt_every", "eval_every", "eval_count", "keep_epochs", "keep_every",
+                                     "n_layer", "n_head"}, key  # n_layer, n_head: R3's GPT (gpt.*)
 
 
 def test_expansion_gives_the_experiments_of_before():
@@ -230,7 +231,7 @@ def test_family_enum_and_sections_come_from_the_registry(full):
 
     schema = lvconfig.schema()
     assert schema["$defs"]["family"]["enum"] == list(families.FAMILIES)
-    assert lvconfig.SECTIONS == ("data", "model", "train", "recall", "lencgan")
+    assert lvconfig.SECTIONS == ("data", "model", "train", "recall", "lencgan", "gpt")
     cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
     cfg["experiments"]["recall_taichi_64_v1"]["family"] = "nosuch"
     with pytest.raises(lvconfig.ConfigError, match="experiments.recall_taichi_64_v1.family"):

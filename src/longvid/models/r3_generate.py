@@ -88,7 +88,7 @@ class Context:
 def decode_clips(r2, dists, generators: Sequence[torch.Generator], mode: str, prev, n: int, chunk: int | None):
     """One clip per row from dists [(mu_c, lv_c), (mu_m, lv_m)] in latent `mode` -> (M, T, C, H, W)."""
     if mode == "vdrej":
-        return select(dists, r2.generate, r2.video_discriminator, generators, n=n, prev=prev,
+        return select(dists, r2.generate, r2.score, generators, n=n, prev=prev,
                       r=r2.recall_cfg.shift, chunk=chunk).clips
     if mode == "mean":
         return r2.generate(dists[0][0], dists[1][0])

@@ -41,13 +41,6 @@ def check_request(name: str, run_cfg: dict, request) -> None:
         raise SystemExit(f"--latent {request.latent}: R3 generates with one of {', '.join(MODES)} (Table 5.11)")
 
 
-def vdrej_options(request) -> tuple[int, int | None]:
-    """(candidates N, candidates per G / D_V call) of the request (the text's 20 and all at once by default)."""
-    from longvid.models.vdrej import DEFAULT_CANDIDATES
-
-    return getattr(request, "candidates", DEFAULT_CANDIDATES), getattr(request, "chunk", None)
-
-
 def prefix_ids(model, videos, ids: list[str], frames: int, device):
     """The discrete prompt [cls, length] (B, 2) of format disc+cont (Eq. 5.7), else None."""
     import torch
@@ -94,7 +87,7 @@ def r3_robust(model, run_cfg: dict, request, folder, device) -> dict:
     from longvid.data.transforms import to_uint8
     from longvid.models import r3_generate as alg11
 
-    n, chunk = vdrej_options(request)
+    n, chunk = request.candidates, request.chunk
     used = []
     for indices, ids, first, gens, prompt in _batches("r3_robust", model, run_cfg, request, device):
         sinks = [folder.stream(i, request.frames, model.cfg.resolution) for i in indices]
@@ -111,7 +104,7 @@ def r3_faster(model, run_cfg: dict, request, folder, device) -> dict:
     """GPT_faster (Table 5.11): the GPT's whole latent sequence first, then every clip of a video in one batch."""
     from longvid.models import r3_generate as alg11
 
-    n, chunk = vdrej_options(request)
+    n, chunk = request.candidates, request.chunk
     used = []
     for indices, ids, first, gens, prompt in _batches("r3_faster", model, run_cfg, request, device):
         for row, video in alg11.faster(model, first, gens, request.frames, request.latent, n, chunk, prompt):
