@@ -197,10 +197,22 @@ def test_family_enum_and_sections_come_from_the_registry(full):
 
     schema = lvconfig.schema()
     assert schema["$defs"]["family"]["enum"] == list(families.FAMILIES)
-    assert lvconfig.SECTIONS == ("data", "model", "train", "recall", "lencgan")
+    assert lvconfig.SECTIONS == ("data", "model", "train", "recall", "lencgan", "gpt")
     cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
     cfg["experiments"]["recall_taichi_64_v1"]["family"] = "nosuch"
     with pytest.raises(lvconfig.ConfigError, match="experiments.recall_taichi_64_v1.family"):
+        lvconfig.validate(cfg)
+
+
+def test_r3_reads_its_r2_blocks_and_its_gpt_block(full):
+    """Family r3 = an R2 experiment's model: / recall: blocks + gpt:; a bad gpt value fails at parse time."""
+    cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    cfg["experiments"]["r3_test"] = {"base": "recall_taichi_128", "family": "r3",
+                                     "set": {"gpt.format": "padzs", "train.lr": 0.00005}}
+    run = lvconfig.resolve_experiment(lvconfig.validate(cfg), "r3_test")
+    assert run["family"] == "r3" and run["gpt"] == {"format": "padzs"} and "recall" in run
+    cfg["experiments"]["r3_test"]["set"]["gpt.format"] = "pad1"
+    with pytest.raises(lvconfig.ConfigError, match="gpt.format"):
         lvconfig.validate(cfg)
 
 
