@@ -79,6 +79,11 @@ def test_loss_ignores_padding(tmp_path):
         assert torch.equal(recipe.loss(batch), base)
         batch["z"][0, 4] += 1.0  # a real target does
         assert not torch.equal(recipe.loss(batch), base)
+        longer = {k: torch.cat([v, torch.zeros_like(v[:, :2])], 1) for k, v in batch.items()}  # 2 more pads
+        longer["ids"][:, -2:] = -1
+        torch.testing.assert_close(recipe.loss(longer), recipe.loss(batch))  # trimming to the batch changes nothing
+        longer["valid"][0, -1] = True  # (the loss trims to the longest valid item, so force the full length)
+        torch.testing.assert_close(recipe.loss(longer), recipe.loss(batch))
 
 
 def test_fit_and_rebuild_round_trip(tmp_path):
