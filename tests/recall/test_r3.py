@@ -115,6 +115,12 @@ def test_inputs_are_checked(tmp_path):
     lat = latents(tmp_path, r2, sha="0" * 64)
     with pytest.raises(ValueError, match="r2.pt: sha256 .* not the R2 that encoded"):
         GPTRecipe.prepare(r3_run(), {"latents": lat, "r2": r2})
+    from longvid.models.config import model_config
+    from longvid.models.r3 import build_r3
+    from longvid.models.sections import GPTConfig, RecallConfig
+
+    with pytest.raises(ValueError, match="gpt.clip / gpt.shift = 16 / 8 must be the R2's"):
+        build_r3(model_config(TINY), GPTConfig(n_layer=1, n_head=4), RecallConfig(overlap=4))
     lat = latents(tmp_path, r2)
     other = r3_run()
     other["model"] = dict(TINY, dim_zm=6)
