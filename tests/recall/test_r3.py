@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import yaml
 from recall_helpers import TINY, write_checkpoint
 
+from longvid.cli import main
 from longvid.data.latentseq import write_sequences
 from longvid.data.store import file_sha256
 from longvid.train.checkpoint import load_checkpoint
@@ -89,8 +91,10 @@ def test_loss_ignores_padding(tmp_path):
 def test_fit_and_rebuild_round_trip(tmp_path):
     r2 = r2_checkpoint(tmp_path)
     lat = latents(tmp_path, r2)
-    out = tmp_path / "run" / "final.pt"
-    assert fit(r3_run(), out, device="cpu", log=lambda *a: None, inputs={"latents": str(lat), "r2": str(r2)}) == 0
+    out, cfg = tmp_path / "run" / "final.pt", tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(r3_run()))
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--latents", str(lat), "--r2", str(r2),
+                 "--device", "cpu"]) == 0  # the CLI front, as the workflow rule calls it
     ckpt = load_checkpoint(out)
     assert ckpt["model_args"]["family"] == "r3" and set(ckpt["model_args"]) == {"family", "model", "recall", "gpt"}
     model = rebuild_model(ckpt)
