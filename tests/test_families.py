@@ -40,7 +40,9 @@ def test_model_args_use_the_clip_not_the_training_window():
 def test_build_model_from_model_args(family):
     import torch
 
-    extra = {"gpt": {"n_layer": 1, "n_head": 4, "max_frames": 64}, "recall": {"latent": "mean"}} if family == "r3" else {}
+    extra = {}
+    if family == "r3":
+        extra = {"gpt": {"n_layer": 1, "n_head": 4, "max_frames": 64}, "recall": {"latent": "mean"}}
     args = families.model_args(run(family, **extra))
     torch.manual_seed(0)
     a = families.build_model(args)
