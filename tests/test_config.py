@@ -238,6 +238,21 @@ def test_family_enum_and_sections_come_from_the_registry(full):
         lvconfig.validate(cfg)
 
 
+def test_r3_reads_its_r2_blocks_and_its_gpt_block(full):
+    """Family r3 = an R2 experiment's model: / recall: blocks + gpt:; a bad gpt value fails at parse time."""
+    cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    cfg["experiments"]["r3_test"] = {"base": "recall_taichi_128", "family": "r3",
+                                     "set": {"gpt.format": "padzs", "gpt.n_head": 4, "train.lr": 0.00005}}
+    run = lvconfig.resolve_experiment(lvconfig.validate(cfg), "r3_test")
+    assert run["family"] == "r3" and run["gpt"] == {"format": "padzs", "n_head": 4} and "recall" in run
+    cfg["experiments"]["r3_test"]["set"]["gpt.format"] = "pad1"
+    with pytest.raises(lvconfig.ConfigError, match="gpt.format"):
+        lvconfig.validate(cfg)
+    cfg["experiments"]["r3_test"]["set"] = {"gpt.n_head": 7}  # does not divide 2 (128 + 10) = 276
+    with pytest.raises(lvconfig.ConfigError, match="r3_test.set.gpt.n_head.*choose gpt.n_head dividing it"):
+        lvconfig.validate(cfg)
+
+
 def test_foreach_refinement_and_own():
     from longvid import experiments
 

@@ -12,7 +12,7 @@ TINY = {"g_ch": 4, "d_ch": 4, "e_ch": 4, "e_fc": 16, "dim_zc": 8, "fsa_after": 3
 
 def run(family: str, **extra) -> dict:
     base = {"family": family, "data": {"dataset": "taichi", "resolution": 64, "length": 16},
-            "model": {"preset": "r2_64" if family == "recall" else "encgan3_64", **TINY}}
+            "model": {"preset": "r2_64" if family in ("recall", "r3") else "encgan3_64", **TINY}}
     return base | extra
 
 
@@ -21,7 +21,8 @@ def test_registry_drives_recipes_and_sections():
 
     assert list(RECIPES) == list(families.FAMILIES)
     assert RECIPES["recall"].__name__ == "RecallRecipe" and RECIPES["g3an"] is RECIPES["encgan3"]
-    assert families.sections() == ("recall", "lencgan")
+    assert families.sections() == ("recall", "lencgan", "gpt")
+    assert families.get("r3").extra == ("recall",) and families.section_config("recall").__name__ == "RecallConfig"
     with pytest.raises(ValueError, match="family: is not a model family"):
         families.get("nosuch")
 
@@ -35,20 +36,25 @@ def test_model_args_use_the_clip_not_the_training_window():
     assert ModelConfig(**{**recall["model"], "g_mults": None}).content_index == 8  # plain, complete fields
 
 
-@pytest.mark.parametrize("family", ["encgan3", "recall", "lencgan"])
+@pytest.mark.parametrize("family", ["encgan3", "recall", "lencgan", "r3"])
 def test_build_model_from_model_args(family):
     import torch
 
-    args = families.model_args(run(family))
+    extra = {}
+    if family == "r3":
+        extra = {"gpt": {"n_layer": 1, "n_head": 4, "max_frames": 64}, "recall": {"latent": "mean"}}
+    args = families.model_args(run(family, **extra))
     torch.manual_seed(0)
     a = families.build_model(args)
     torch.manual_seed(0)
-    b = families.recipe(family).build_model(run(family))  # the recipe's own construction: the same network
+    b = families.recipe(family).build_model(run(family, **extra))  # the recipe's own construction: the same network
     assert type(a) is type(b)
     sa, sb = a.state_dict(), b.state_dict()
     assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-    if family == "recall":
+    if family in ("recall", "r3"):
         assert a.recall_cfg == b.recall_cfg
+    if family == "r3":  # the frozen R2's own block travels beside the GPT's
+        assert args["recall"]["latent"] == "mean" and a.gcfg.n_layer == 1 and a.gpt.latent == 2 * (8 + 10)
 
 
 def test_model_args_of_every_configured_experiment():

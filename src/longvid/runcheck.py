@@ -44,6 +44,11 @@ def check_run(run: dict, *, source: str = "run config", datasets: dict | None = 
                                            source=source)
     for name in family.extra:
         out[name] = load_section(families.section_config(name), run.get(name), section=name, source=source)
+    for name, block in list(out.items()):  # a family block that depends on the model (gpt: the R2's latent size)
+        problem = block.check_model(out["model"]) if hasattr(block, "check_model") else None
+        if problem:
+            key, what, fix = problem
+            raise RunConfigError(f"{name}.{key}", getattr(block, key), what, fix, source)
     return out
 
 

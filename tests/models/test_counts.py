@@ -55,7 +55,9 @@ def test_params_cli_writes_one_row_per_variant_and_part(tmp_path):
     assert main(["params", "--out", str(out), "--variant", "g3an_64", "--variant", "improved_r2_128"]) == 0
     rows = list(csv.DictReader(out.open()))
     assert list(rows[0]) == ["variant", "resolution", "g_mode", "part", "params"]
-    assert len(rows) == 10 and {r["variant"] for r in rows} == {"g3an_64", "improved_r2_128"}
+    assert len(rows) == 11 and {r["variant"] for r in rows} == {"g3an_64", "improved_r2_128"}
+    gpt = [r for r in rows if r["part"] == "gpt"]  # R3's GPT: only on its R2 variant (Table 5.3: 1.36 B)
+    assert [r["variant"] for r in gpt] == ["improved_r2_128"] and round(int(gpt[0]["params"]) / 1e9, 2) == 1.36
     gen = next(r for r in rows if r["variant"] == "improved_r2_128" and r["part"] == "generator")
     assert (gen["resolution"], gen["g_mode"], int(gen["params"])) == ("128", "3d", 90_367_525)
     assert not [p for p in out.parent.iterdir() if p.name != "params.csv"]  # no temp files left

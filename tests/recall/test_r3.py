@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import yaml
 from recall_helpers import TINY, write_checkpoint
 
+from longvid.cli import main
 from longvid.data.latentseq import write_sequences
 from longvid.data.store import file_sha256
 from longvid.train.checkpoint import load_checkpoint
@@ -79,13 +81,20 @@ def test_loss_ignores_padding(tmp_path):
         assert torch.equal(recipe.loss(batch), base)
         batch["z"][0, 4] += 1.0  # a real target does
         assert not torch.equal(recipe.loss(batch), base)
+        longer = {k: torch.cat([v, torch.zeros_like(v[:, :2])], 1) for k, v in batch.items()}  # 2 more pads
+        longer["ids"][:, -2:] = -1
+        torch.testing.assert_close(recipe.loss(longer), recipe.loss(batch))  # trimming to the batch changes nothing
+        longer["valid"][0, -1] = True  # (the loss trims to the longest valid item, so force the full length)
+        torch.testing.assert_close(recipe.loss(longer), recipe.loss(batch))
 
 
 def test_fit_and_rebuild_round_trip(tmp_path):
     r2 = r2_checkpoint(tmp_path)
     lat = latents(tmp_path, r2)
-    out = tmp_path / "run" / "final.pt"
-    assert fit(r3_run(), out, device="cpu", log=lambda *a: None, inputs={"latents": str(lat), "r2": str(r2)}) == 0
+    out, cfg = tmp_path / "run" / "final.pt", tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(r3_run()))
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--latents", str(lat), "--r2", str(r2),
+                 "--device", "cpu"]) == 0  # the CLI front, as the workflow rule calls it
     ckpt = load_checkpoint(out)
     assert ckpt["model_args"]["family"] == "r3" and set(ckpt["model_args"]) == {"family", "model", "recall", "gpt"}
     model = rebuild_model(ckpt)
@@ -110,6 +119,12 @@ def test_inputs_are_checked(tmp_path):
     lat = latents(tmp_path, r2, sha="0" * 64)
     with pytest.raises(ValueError, match="r2.pt: sha256 .* not the R2 that encoded"):
         GPTRecipe.prepare(r3_run(), {"latents": lat, "r2": r2})
+    from longvid.models.config import model_config
+    from longvid.models.r3 import build_r3
+    from longvid.models.sections import GPTConfig, RecallConfig
+
+    with pytest.raises(ValueError, match="gpt.clip / gpt.shift = 16 / 8 must be the R2's"):
+        build_r3(model_config(TINY), GPTConfig(n_layer=1, n_head=4), RecallConfig(overlap=4))
     lat = latents(tmp_path, r2)
     other = r3_run()
     other["model"] = dict(TINY, dim_zm=6)

@@ -114,12 +114,13 @@ def test_missing_metric_or_file_is_an_error(tmp_path):
 
 PARAMS_5_3 = {"table": "table_5_3", "kind": "params", "run_type": "smoke", "variant": "improved_r2_128", "rows": [
     {"thesis": "Generator (G)", "parts": ["generator"]},
-    {"thesis": "Total R2", "parts": ["encoder", "generator", "video_discriminator", "image_discriminator"]}]}
+    {"thesis": "Total R2", "parts": ["encoder", "generator", "video_discriminator", "image_discriminator"]},
+    {"thesis": "GPT", "parts": ["gpt"], "unit": "B"}]}
 
 
 def test_params_table_millions_storage_and_the_fitted_widths_note(tmp_path):
     parts = {"encoder": 2_060_000, "generator": 90_370_000, "video_discriminator": 29_320_000,
-             "image_discriminator": 6_960_000}
+             "image_discriminator": 6_960_000, "gpt": 1_362_467_328}
     csv = tmp_path / "params.csv"
     pd.DataFrame([{"variant": "improved_r2_128", "resolution": 128, "g_mode": "3d", "part": k, "params": v}
                   for k, v in parts.items()]).to_csv(csv, index=False)
@@ -128,6 +129,9 @@ def test_params_table_millions_storage_and_the_fitted_widths_note(tmp_path):
     assert frame.loc[("Generator (G)", "Parameter Count [M]"), "reproduced"] == 90.37
     assert frame.loc[("Total R2", "Parameter Count [M]"), "reproduced"] == pytest.approx(128.71)
     assert frame.loc[("Total R2", "Storage Memory (GB)"), "reproduced"] == pytest.approx(0.479, abs=1e-3)
+    assert frame.loc[("GPT", "Parameter Count [B]"), "reproduced"] == 1.36  # printed in billions
+    assert frame.loc[("GPT", "Parameter Count [B]"), "thesis"] == 1.36
+    assert frame.loc[("GPT", "Storage Memory (GB)"), "reproduced"] == pytest.approx(5.075, abs=1e-3)
     assert any(n.startswith("the counts match by construction, not as an independent confirmation") for n in result.notes)
     with pytest.raises(ValueError, match="no rows of variant 'r2_64'"):
         build_table(PARAMS_5_3 | {"variant": "r2_64"}, [csv])

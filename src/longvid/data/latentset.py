@@ -21,6 +21,8 @@ Item: ``{"z": (L, D) float32, "ids": (L,) int64 (-1 = continuous), "valid": (L,)
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import torch
 
@@ -75,8 +77,8 @@ class LatentSequenceDataset:
         if fmt == "pad0":
             z[: len(seq)], valid[: len(seq)] = seq, True
         elif fmt == "padzs":
-            at, order = 0, self._others(i, rng)
-            for j in [i] + order * (L // min(len(self.seqs[k]) for k in order) + 1):
+            at = 0
+            for j in itertools.chain([i], itertools.cycle(self._others(i, rng))):
                 n = min(len(self.seqs[j]), L - at)
                 z[at : at + n] = self.seqs[j][:n]
                 at += n

@@ -9,7 +9,8 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("params", help="write parameter counts of every registered model variant (CSV)",
                        description="One row per (variant, part) with columns variant,resolution,g_mode,part,params; "
-                                   "part is encoder, generator, image_discriminator, video_discriminator or total.")
+                                   "part is encoder, generator, image_discriminator, video_discriminator, total "
+                                   "(their sum) or gpt (R3's GPT, on improved_r2_128 only).")
     p.add_argument("--out", type=Path, required=True, help="output CSV path, e.g. results/tables/params.csv")
     p.add_argument("--variant", action="append", default=None,
                    help="restrict to this variant (repeatable); default: every registered variant")

@@ -133,6 +133,18 @@ class GPTConfig:
         if not 0 <= self.dropout < 1 or self.beta <= 0 or self.weight_decay < 0:
             raise ValueError("gpt.dropout must be in [0, 1), gpt.beta > 0 and gpt.weight_decay >= 0")
 
+    def check_model(self, model) -> tuple[str, str, str] | None:
+        """(key, problem, fix) when this GPT cannot sit on the R2 `model` (a ModelConfig), else None."""
+        latent = 2 * (model.dim_zc + model.dim_zm)
+        if self.format != "disc+cont" and self.token not in (None, latent):
+            return ("token", f"format {self.format} has no tokenizer: the token is the R2's latent of size {latent}",
+                    "set gpt.token: null (or gpt.format: disc+cont)")
+        width = self.token or latent
+        if width % self.n_head:
+            return ("n_head", f"does not divide the token size {width} (2 (model.dim_zc + model.dim_zm) without "
+                    "a tokenizer)", "choose gpt.n_head dividing it")
+        return None
+
     @property
     def max_tokens(self) -> int:
         """Latent tokens of the longest sequence: clips of `clip` frames every `shift` frames in `max_frames`."""

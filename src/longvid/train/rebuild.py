@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-SECTIONS = {"recall": "recall_cfg", "lencgan": "lcfg", "gpt": "gcfg"}  # family's own run-config section -> model attribute
+SECTIONS = {"recall": "recall_cfg", "lencgan": "lcfg", "gpt": "gcfg"}  # run-config section -> model attribute
 
 
 def model_args(family: str, model) -> dict | None:
