@@ -72,3 +72,19 @@ def test_wrong_requests_are_refused(world, tmp_path):
     with pytest.raises(SystemExit, match="pass --videos"):
         main(["sample", "--checkpoint", str(ckpt), "--sampler", "r3_robust", "--count", "1", "--frames", "30",
               "--out", str(tmp_path / "z"), "--device", "cpu"])
+
+
+def test_generation_time_reaches_the_metric_file(world, tmp_path):
+    """Table 5.11's time column: samples.json's generation_seconds / videos, in minutes, via `longvid evaluate`."""
+    root, ckpt, videos = world
+    out, meta = sample(root, ckpt, videos, "timed", "r3_faster", "--frames", "20", "--latent", "mean", count=2)
+    assert meta["generation_seconds"] > 0 and meta["device"] == "cpu" and meta["batch_size"] == 16
+    metrics = tmp_path / "m.json"
+    assert main(["evaluate", "--samples", str(out), "--metrics", "gen_min_per_video", "--out", str(metrics)]) == 0
+    got = json.loads(metrics.read_text())["metrics"]["gen_min_per_video"]
+    assert got == pytest.approx(meta["generation_seconds"] / 2 / 60)
+    doc = json.loads((out / "samples.json").read_text())
+    del doc["generation_seconds"]
+    (out / "samples.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="no generation_seconds"):
+        main(["evaluate", "--samples", str(out), "--metrics", "gen_min_per_video", "--out", str(metrics)])

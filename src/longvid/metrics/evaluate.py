@@ -2,7 +2,9 @@
 
 Metric names (they state the protocol): ``fvd2048_16f``, ``fvd2048_128f``, ``fvd_ratio``, ``fvd_len_{L}f``,
 ``fvd_along_16f`` (``fvd.py``), ``vfid`` (``vfid.py``), ``vis`` / ``vis_hy`` / ``vis_hyx`` and their per-label
-forms ``vis_{label}`` / ``vis_hy_{label}`` / ``vis_hyx_{label}`` with label ∈ {action, actor} (``vis.py``).
+forms ``vis_{label}`` / ``vis_hy_{label}`` / ``vis_hyx_{label}`` with label ∈ {action, actor} (``vis.py``), and
+``gen_min_per_video``: the sampler's wall time (samples.json ``generation_seconds``) / videos, in minutes (Table
+5.11's "generation time cost": the thesis divides the time of a parallel run by its videos too).
 
 Real features come from ``--real-features`` cache files (``longvid cache-real-features``), one per
 (detector, clip length, minimum video length, step range); each file says inside which it holds, so any number of
@@ -34,6 +36,7 @@ from longvid.metrics.realset import RealClipSpec
 
 FVD_FIRST = re.compile(r"^fvd(?:2048)?_(?:len_)?(\d+)f$")
 VIS = re.compile(r"^vis(_hy|_hyx)?(?:_(action|actor))?$")
+GEN_TIME = "gen_min_per_video"  # minutes of generation per video (no real reference)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def metric_needs(m: str, cfg: EvalConfig) -> list[Need]:
         return [(cfg.fvd_detector, int(FVD_FIRST.match(m).group(1)), 0, FVD_STEPS)]
     if m == "vfid":
         return [(cfg.fid_detector, cfg.vfid_length, 0, tuple(cfg.vfid_steps))]
-    if VIS.match(m):
+    if VIS.match(m) or m == GEN_TIME:
         return []
     raise ValueError(f"unknown metric {m!r} (see longvid.metrics.evaluate)")
 
@@ -192,6 +195,8 @@ class Evaluator:
         for m in metrics:
             if VIS.match(m):
                 out[m] = self.vis(VIS.match(m))
+            elif m == GEN_TIME:
+                out[m] = generation_minutes(self.samples)
         self.real_sets = {name: record for m in metrics for name, record in self.real_sets_of(m).items()}
         return out
 
@@ -244,3 +249,12 @@ def read_samples_json(samples: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: {samples} is not a sample folder written by `longvid sample`")
     return json.loads(path.read_text())
+
+
+def generation_minutes(samples: Path) -> float:
+    """Minutes the sampler took per video of the folder (samples.json `generation_seconds` / `count` / 60)."""
+    meta = read_samples_json(samples)
+    if "generation_seconds" not in meta:
+        raise ValueError(f"{Path(samples) / 'samples.json'}: no generation_seconds (written before samplers timed "
+                         "themselves); sample the folder again")
+    return float(meta["generation_seconds"]) / max(int(meta["count"]), 1) / 60.0

@@ -10,7 +10,8 @@ the real-video reader and the runner (docs/contracts.md, "Samples").
   ``frames_requested``).
 * ``NpyFrames`` / ``RealVideos``: whole real videos read window by window with plain file reads (no lasting map).
 * ``run_sampler``: load the checkpoint, run one sampler of the registry (``longvid.sample.registry``), write the
-  manifest. A sampler is ``fn(model, run_cfg, request, folder, device) -> dict`` (extra manifest keys).
+  manifest, with the wall time the sampler took (``generation_seconds``, on ``device``, ``batch_size`` videos at a
+  time). A sampler is ``fn(model, run_cfg, request, folder, device) -> dict`` (extra manifest keys).
 Video *i* draws all its randomness from ``video_generator(seed, i)``, so it never depends on the batch size.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,11 +261,14 @@ def run_sampler(name: str, sampler, request: SampleRequest, checkpoint: Path, ou
     dev = pick_device(device)
     model, run_cfg, epoch = load_model(checkpoint, dev)
     folder = SampleFolder(out, mp4=mp4)
-    extra = sampler(model, run_cfg, request, folder, dev)
+    start = time.perf_counter()
+    extra = sampler(model, run_cfg, request, folder, dev)  # the videos are on disk when it returns
+    seconds = time.perf_counter() - start  # generation + writing, not the model load (Table 5.11's time column)
     meta = {"sampler": name, "run_type": run_cfg.get("run_type", "full"), "checkpoint": str(checkpoint),
             "seed": request.seed, "experiment": run_cfg.get("experiment"), "family": run_cfg.get("family"),
             "epoch": epoch, "latent": request.latent, "count_requested": request.count,
-            "frames_requested": request.frames} | vdrej_keys(request)
+            "frames_requested": request.frames, "generation_seconds": round(seconds, 3), "device": str(dev),
+            "batch_size": request.batch_size} | vdrej_keys(request)
     path = folder.finish(meta | extra)
     meta = json.loads(path.read_text())
     print(f"[sample] wrote {meta['count']} videos of {meta['frames']} frames to {path.parent}")
