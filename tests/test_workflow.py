@@ -92,6 +92,25 @@ def test_smoke_taichi_16f_real_set_has_several_clips_per_video(tmp_path):
                      proc.stdout)
 
 
+def test_r3_trains_from_the_latents_and_checkpoint_of_the_r2_it_extends(tmp_path):
+    """R3 stage 1 -> 2: encode_latents reads the improved R2's final checkpoint; every r3 run (its ablations too)
+    trains with --latents / --r2 of that R2; the R3 samplers read the run's videos for their initial clips."""
+    proc = run([*scratch(tmp_path), "-n", "-p", "--configfile", str(ROOT / "tests/smoke/config.yaml"), "--",
+                "ablation_gpt_format", "ablation_generation"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    r2 = "improved_r2_taichi_128"
+    assert re.search(rf"longvid encode-latents --checkpoint results/runs/{r2}/final.pt --videos \$\(dirname "
+                     rf"resources/videos/taichi/128/videos.csv\) --split train --out results/latents/{r2}/train.npz",
+                     out)
+    for exp in ("r3_taichi_128", "r3_taichi_128_padzs", "r3_taichi_128_disccont"):
+        assert re.search(rf"--config results/runs/{exp}/config.yaml .* --latents results/latents/{r2}/train.npz "
+                         rf"--r2 results/runs/{r2}/final.pt --out results/runs/{exp}/final.pt", out), exp
+    assert re.search(r"sample --checkpoint results/runs/r3_taichi_128/final.pt --mode r3_faster .*--latent mean "
+                     r".*--videos resources/videos/taichi/128", out)
+    assert "evaluate --samples results/samples/r3_taichi_128/r3robust/final" in out
+
+
 def test_bad_config_fails_naming_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("evaluation:\n  real_clips: lots\n")
