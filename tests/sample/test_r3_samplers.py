@@ -88,3 +88,16 @@ def test_generation_time_reaches_the_metric_file(world, tmp_path):
     (out / "samples.json").write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="no generation_seconds"):
         main(["evaluate", "--samples", str(out), "--metrics", "gen_min_per_video", "--out", str(metrics)])
+
+
+def test_initial_clips_come_from_the_training_videos(world, tmp_path):
+    """Sec. 5.5.3: "we use training clips as the starting input in R3" (default split train; --split overrides)."""
+    root, ckpt, _ = world
+    videos = write_videos(tmp_path / "videos", frames=20)
+    manifest = videos / "videos.csv"
+    manifest.write_text(manifest.read_text().replace("v0,v0.npy,20,train", "v0,v0.npy,20,test"))
+    _, meta = sample(tmp_path, ckpt, videos, "train_only", "r3_faster", "--frames", "20", "--latent", "mean")
+    assert meta["real_videos"] == ["v1", "v2", "v1"] and meta["initial_split"] == "train"
+    _, meta = sample(tmp_path, ckpt, videos, "test_only", "r3_faster", "--frames", "20", "--latent", "mean",
+                     "--split", "test")
+    assert meta["real_videos"] == ["v0", "v0", "v0"]

@@ -1,8 +1,9 @@
 """R3 long-video samplers (Alg. 11, Sec. 5.5.5, Table 5.11): `r3_robust` (the default, GPT_robust) and `r3_faster`.
 
-Both start from a real initial clip (R3's prior, Sec. 5.4.2: "we use training clips as the starting input"): video
-i reads the first `clip` frames of eligible real video i mod N of `--videos` (manifest order, `--split` filter, the
-run's `data.groups`), so its first r = 8 frames are real (Alg. 11 l. 10). The generation loops are the model side's
+Both start from a real initial clip (R3's prior; Sec. 5.5.3: "we use training clips as the starting input in R3"):
+video i reads the first `clip` frames of real video i mod N of `--videos` among those of `--split` (default
+`train`, the videos the GPT's latent sequences came from; manifest order, the run's `data.groups`), so its first
+r = 8 frames are real (Alg. 11 l. 10). The generation loops are the model side's
 `longvid.models.r3_generate`:
 
 * `r3_robust`: GPT and R2 alternate clip by clip; each clip chosen by the latent mode (`--latent vdrej` is Alg. 11,
@@ -41,6 +42,11 @@ def check_request(name: str, run_cfg: dict, request) -> None:
         raise SystemExit(f"--latent {request.latent}: R3 generates with one of {', '.join(MODES)} (Table 5.11)")
 
 
+def initial_split(request) -> str:
+    """The split of the initial clips: --split, else the training videos (those the GPT learnt from)."""
+    return request.split or "train"
+
+
 def prefix_ids(model, videos, ids: list[str], frames: int, device):
     """The discrete prompt [cls, length] (B, 2) of format disc+cont (Eq. 5.7), else None."""
     import torch
@@ -73,7 +79,7 @@ def _batches(name: str, model, run_cfg: dict, request, device):
         clip_plan(request.frames, clip, model.recall_cfg.shift)
     except ValueError as err:
         raise SystemExit(f"--frames {request.frames}: {err}") from None
-    videos = RealVideos(request.videos, clip, request.split, run_cfg.get("data", {}).get("groups"))
+    videos = RealVideos(request.videos, clip, initial_split(request), run_cfg.get("data", {}).get("groups"))
     for indices in request.batches():
         sources = [videos(i) for i in indices]
         ids = [vid for vid, _ in sources]
@@ -97,7 +103,8 @@ def r3_robust(model, run_cfg: dict, request, folder, device) -> dict:
         for sink in sinks:
             sink.close()
         used += ids
-    return {"real_videos": used, "codes": "initial clip", "generation": "robust", "gpt_format": model.gpt.cfg.format}
+    return {"real_videos": used, "codes": "initial clip", "initial_split": initial_split(request), "generation": "robust",
+            "gpt_format": model.gpt.cfg.format}
 
 
 def r3_faster(model, run_cfg: dict, request, folder, device) -> dict:
@@ -110,4 +117,5 @@ def r3_faster(model, run_cfg: dict, request, folder, device) -> dict:
         for row, video in alg11.faster(model, first, gens, request.frames, request.latent, n, chunk, prompt):
             folder.add(indices[row], video)  # (frames, C, H, W)
         used += ids
-    return {"real_videos": used, "codes": "initial clip", "generation": "faster", "gpt_format": model.gpt.cfg.format}
+    return {"real_videos": used, "codes": "initial clip", "initial_split": initial_split(request), "generation": "faster",
+            "gpt_format": model.gpt.cfg.format}
