@@ -60,6 +60,17 @@ def write_recall_checkpoint(path, r_enc: bool = True):
     return path
 
 
+def write_ar2_checkpoint(path):
+    """A tiny AR2 checkpoint (family ar2: R2's parts and `recall:` block, 16-frame clips, no F-SA: sizes only)."""
+    cfg = run_config(preset="r2_64", use_fsa=False) | {"experiment": "tiny_ar2", "family": "ar2", "recall": {}}
+    cfg["data"] = cfg["data"] | {"length": 24}
+    torch.manual_seed(0)
+    net = build(cfg)
+    torch.save({"config": cfg, "model_args": model_args("ar2", net), "epoch": 4, "step": 40,
+                "model": net.state_dict(), "optimizers": {}, "rng": []}, path)
+    return path
+
+
 def write_lencgan_checkpoint(path):
     """A tiny LEncGAN checkpoint (LSTM encoder, 16-frame clips; trained on 32-frame windows)."""
     cfg = run_config(encoder_fc_bn=False) | {"experiment": "tiny_lencgan", "family": "lencgan",

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from samplekit import write_checkpoint, write_lencgan_checkpoint, write_recall_checkpoint, write_videos
+from samplekit import (write_ar2_checkpoint, write_checkpoint, write_lencgan_checkpoint, write_recall_checkpoint,
+                       write_videos)
 from longvid.cli import build_parser, main
 from longvid.sample.latents import LATENTS
 from longvid.sample.registry import SAMPLERS
@@ -29,6 +30,7 @@ CASES = {
     "forced": ("encgan3", ["--frames", "20"], 20),
     "recall": ("recall", ["--frames", "20", "--videos", "VIDEOS"], 20),
     "lencgan": ("lencgan", ["--frames", "20", "--videos", "VIDEOS"], 20),
+    "ar2": ("ar2", ["--frames", "20", "--latent", "vdrej", "--candidates", "2"], 20),  # no real video
 }
 
 
@@ -36,7 +38,7 @@ CASES = {
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("registry")
     ckpts = {"encgan3": write_checkpoint(root / "enc.pt"), "recall": write_recall_checkpoint(root / "rec.pt"),
-             "lencgan": write_lencgan_checkpoint(root / "lenc.pt")}
+             "lencgan": write_lencgan_checkpoint(root / "lenc.pt"), "ar2": write_ar2_checkpoint(root / "ar2.pt")}
     return root, ckpts, write_videos(root / "videos", frames=40)
 
 
@@ -80,16 +82,34 @@ def test_a_latent_mode_is_refused_where_no_real_video_is_encoded(world):
               str(root / "bad"), "--latent", "mean", "--device", "cpu"])
 
 
-def test_config_latent_reaches_the_sample_command(tmp_path):
-    """A sampler's `latent:` in config.yaml becomes `--latent` of its `longvid sample` job (get_sample_args)."""
-    (tmp_path / "config.yaml").symlink_to(ROOT / "config.yaml")
-    override = tmp_path / "latent.yaml"
-    override.write_text("samplers:\n  recall136: {mode: recall, frames: 136, latent: mean}\n")
+def dry_run(tmp_path, samplers: str, *targets: str) -> subprocess.CompletedProcess:
+    """`snakemake -n -p` of the full config with `samplers:` overridden (sample folders of recall_taichi_128)."""
+    if not (tmp_path / "config.yaml").exists():
+        (tmp_path / "config.yaml").symlink_to(ROOT / "config.yaml")
+    override = tmp_path / "samplers.yaml"
+    override.write_text("samplers:\n" + samplers)
     target = "results/samples/recall_taichi_128/{}/final"
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-                           "-n", "-p", target.format("recall136"), target.format("recall400"), "--configfile",
-                           str(override)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+                           "-n", "-p", *[target.format(t) for t in targets], "--configfile", str(override)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+
+
+def test_config_latent_and_vdrej_options_reach_the_sample_command(tmp_path):
+    """A sampler's `latent:`, `candidates:` and `chunk:` in config.yaml become options of its `longvid sample` job
+    (get_sample_args); an ar2 sampler reads no real video."""
+    proc = dry_run(tmp_path, "  recall136: {mode: recall, frames: 136, latent: mean}\n"
+                             "  rej: {mode: recall, frames: 40, latent: vdrej, candidates: 10, chunk: 5}\n"
+                             "  gen: {mode: ar2, frames: 1000, latent: vdrej}\n",
+                   "recall136", "recall400", "rej", "gen")
     assert proc.returncode == 0, proc.stderr[-3000:]
     commands = {c.split("--out ")[1].split("/")[3]: c for c in proc.stdout.splitlines() if "longvid sample" in c}
-    assert set(commands) == {"recall136", "recall400"}
+    assert set(commands) == {"recall136", "recall400", "rej", "gen"}
     assert "--latent mean" in commands["recall136"] and "--latent" not in commands["recall400"]
+    assert "--latent vdrej --candidates 10 --chunk 5" in commands["rej"] and "--videos" in commands["rej"]
+    assert "--mode ar2" in commands["gen"] and "--videos" not in commands["gen"]
+    assert "--candidates" not in commands["gen"]  # the default (20) is the sampler's own
+
+
+def test_vdrej_options_without_latent_vdrej_are_refused_at_parse_time(tmp_path):
+    proc = dry_run(tmp_path, "  bad: {mode: recall, frames: 40, latent: mean, candidates: 10}\n", "bad")
+    assert proc.returncode != 0 and "samplers.yaml: samplers.bad.latent: 'vdrej' was expected" in proc.stdout + proc.stderr

@@ -114,6 +114,9 @@ def get_sample_args(wildcards):
         args += f" --frames {spec['frames']}"
     if "latent" in spec:
         args += f" --latent {spec['latent']}"
+    for key in ("candidates", "chunk"):  # VDrej's options (latent: vdrej)
+        if key in spec:
+            args += f" --{key} {spec[key]}"
     if get_sample_videos(wildcards):
         args += f" --videos {os.path.dirname(videos_of(wildcards.experiment))}"
     if get_sample_segments(wildcards):
@@ -328,8 +331,8 @@ def get_classifier_params(wildcards):
 
 
 def get_sample_videos(wildcards):
-    """Samplers that encode real clips read the experiment's stored videos."""
-    if CFG["samplers"][wildcards.sampler]["mode"] in ("noise", "forced"):
+    """Samplers that encode real clips read the experiment's stored videos (not noise, forced, ar2: Alg. 10)."""
+    if CFG["samplers"][wildcards.sampler]["mode"] in ("noise", "forced", "ar2"):
         return []
     return videos_of(wildcards.experiment)
 

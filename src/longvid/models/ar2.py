@@ -35,7 +35,7 @@ def _next_clip(model, dists, generators, mode: str, prev, n: int, chunk: int | N
     """One clip per video from `dists` [(mu_c, lv_c), (mu_m, lv_m)] in latent `mode` -> (B, T, C, H, W)."""
     decode = model.generate  # a RecallModel: rebuilt around the reference frame with R_Enc (Eq. 4.2-4.3)
     if mode == "vdrej":
-        return select(dists, decode, model.video_discriminator, generators, n=n, prev=prev,
+        return select(dists, decode, model.score, generators, n=n, prev=prev,
                       r=model.recall_cfg.shift, chunk=chunk).clips
     if mode == "mean":
         return decode(dists[0][0], dists[1][0])
@@ -47,7 +47,7 @@ def generate(model, generators: Sequence[torch.Generator], frames: int, latent: 
              n: int = DEFAULT_CANDIDATES, chunk: int | None = None) -> Iterator[torch.Tensor]:
     """Alg. 10: yield blocks of frames (B, k, C, H, W) of B = len(generators) videos, `frames` frames in all.
 
-    `model`: an AR2 `RecallModel` (`recall_cfg`, `encode`, `generate`, `video_discriminator`), in eval mode; `latent`:
+    `model`: an AR2 `RecallModel` (`recall_cfg`, `encode`, `generate`, `score`), in eval mode; `latent`:
     mean | sample | vdrej (Table 5.8); `n` VDrej candidates per clip; `chunk` candidates per forward.
     """
     if latent not in MODES:

@@ -2,7 +2,8 @@
 
 The same module serves G³AN (`use_encoder=False`: `encoder` is None), the R2 family (content encoder on x_r) and
 improved R2 (`g_mode="3d"`). Recipes own the losses and the optimiser order; this module only exposes the parts
-(`param_groups()`), encoding (Alg. 1 lines 1–5), reparameterised sampling, prior draws (Alg. 2) and generation:
+(`param_groups()`), encoding (Alg. 1 lines 1–5), reparameterised sampling, prior draws (Alg. 2), D_V scores of
+generated clips (`score`, VDrej) and generation:
 `generate(z_c, z_m)` is how every sampler and metric hook turns codes into a clip (EncGAN3: G's frames; the recall
 family, `longvid.models.recall`, rebuilds them around the reference frame).
 """
@@ -75,6 +76,10 @@ class EncGAN3(nn.Module):
     def generate(self, z_content: torch.Tensor, z_motion: torch.Tensor, frames: int | None = None) -> torch.Tensor:
         """Codes -> clip (B, T, C, H, W) in [-1, 1], as this family generates at test time (EncGAN3: G's frames)."""
         return self.generator(z_content, z_motion, frames)
+
+    def score(self, video: torch.Tensor) -> torch.Tensor:
+        """D_V logits (B,) of clips (B, T >= 16, C, H, W) in [-1, 1]: higher = more real (VDrej, Alg. 8)."""
+        return self.video_discriminator(video)
 
     def forward(self, z_content: torch.Tensor, z_motion: torch.Tensor, frames: int | None = None) -> torch.Tensor:
         """Alias of `generator(z_content, z_motion)` -> (B, T, C, H, W) in [-1, 1]."""

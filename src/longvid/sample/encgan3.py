@@ -15,8 +15,10 @@ video does not depend on the other videos of its batch either.
 * ``forced`` (Fig. 3.13, Sec. 3.5.1): noise codes with the motion latent enlarged to ``frames`` frames
   (``model.sample_prior(..., frames=F)``, (B, dim_zm, n) motion code), e.g. 90 frames.
 
-Codes come from the latent mode ``--latent`` (``longvid.sample.latents``: ``sample`` as Alg. 2, or ``mean``);
-every clip is ``model.generate(z_c, z_m)``, so each family generates as it was trained.
+Codes come from the latent mode ``--latent`` (``longvid.sample.latents``: ``sample`` as Alg. 2, ``mean``, or
+``vdrej`` for ``latent``: the D_V-best of ``--candidates`` clips of each real clip's posterior, Alg. 8's first
+window; swap / sum refuse it, their recombined clips are not the ones D_V scored); every clip is
+``model.generate(z_c, z_m)``, so each family generates as it was trained.
 Recall-family checkpoints (REncGAN, ``longvid.models.recall.RecallModel``) run the same noise / latent / swap / sum
 samplers, as Fig. 4.10 needs (REncGAN on Sky: (c1, m1), (c2, m2), swapped motions, sum): the real item is a training
 window of ``clip + shift`` (24) frames, of which the encoder reads the first ``clip`` (16) (every model reads the
@@ -50,16 +52,16 @@ class RealClips:
 
 
 def _codes(model, indices: list[int], request, clips, device):
-    """Per-index codes (z_c (B, dim_zc), z_m (B, dim_zm)): the latent mode of Enc(real clip i), or N(0, I);
-    all of video i's draws come from its generator (seed, i)."""
+    """Per-index codes ((z_c (B, dim_zc), z_m (B, dim_zm)), real clip ids or None): the latent mode of Enc(real
+    clip i) (``longvid.sample.latents.Codes``), or N(0, I); all of video i's draws come from its generator (seed, i)."""
     import torch
 
     from longvid.models.latent import video_generator
-    from longvid.sample.latents import LATENTS
+    from longvid.sample.latents import choose
 
     gens = [video_generator(request.seed, i) for i in indices]
     if clips is None or getattr(model, "encoder", None) is None:
-        return (*model.sample_prior(gens, device=device), None)
+        return model.sample_prior(gens, device=device), None
     items = [clips(i) for i in indices]
     video = torch.stack([it["video"] for it in items]).to(device)  # (B, T, C, H, W); recall: (B, clip + shift, ...)
     t = model.cfg.frames
@@ -67,7 +69,7 @@ def _codes(model, indices: list[int], request, clips, device):
         raise ValueError(f"real items have {video.shape[1]} frames, the encoder reads {t}; sample with the run "
                          "config's data block")
     stats = model.encode(video[:, :t])  # (B, dim) x 4; a recall model reads its reference frame x_r
-    return (*LATENTS[request.latent](model, stats, gens, None), [it["video_id"] for it in items])
+    return choose(request)(model, stats, gens, None), [it["video_id"] for it in items]
 
 
 def _check(model, mode: str, request, clips) -> None:
@@ -79,6 +81,9 @@ def _check(model, mode: str, request, clips) -> None:
         raise ValueError("sampler forced enlarges EncGAN3's motion code (Fig. 3.13); a recall-family model was trained "
                          f"on {model.cfg.frames}-frame clips and makes long videos by recall: use --sampler recall "
                          "--frames <length> --videos <real videos> (Alg. 7)")
+    if mode in ("swap", "sum") and request.latent == "vdrej":
+        raise ValueError(f"--latent vdrej keeps the clip D_V scores best (Alg. 8); sampler {mode} writes clips of "
+                         "recombined codes that D_V never scored: use --latent sample or mean")
     if mode != "forced" and request.frames not in (None, model.cfg.frames):
         other = "recall" if getattr(model, "recall_cfg", None) is not None else "forced"
         raise ValueError(f"--frames {request.frames} differs from the trained {model.cfg.frames}; use --sampler {other}")
@@ -88,6 +93,8 @@ def sample_videos(model, mode: str, request, clips=None, device="cpu", sources: 
     """Yield ``(index, video (T, C, H, W))`` for ``mode``; appends the real clip ids used to ``sources``."""
     import torch
 
+    from longvid.sample.latents import decode
+
     _check(model, mode, request, clips)
     size = GROUP_SIZE[mode]
     with torch.no_grad():
@@ -96,10 +103,10 @@ def sample_videos(model, mode: str, request, clips=None, device="cpu", sources: 
                 yield from zip(idx, _forced(model, idx, request, device))
                 continue
             if size == 1:
-                z_c, z_m, ids = _codes(model, idx, request, clips if mode == "latent" else None, device)
-                yield from zip(idx, model.generate(z_c, z_m))
+                codes, ids = _codes(model, idx, request, clips if mode == "latent" else None, device)
+                yield from zip(idx, decode(model, codes))  # VDrej: the kept clips themselves
             else:
-                z_c, z_m, ids = _codes(model, [2 * k + j for k in idx for j in (0, 1)], request, clips, device)
+                (z_c, z_m), ids = _codes(model, [2 * k + j for k in idx for j in (0, 1)], request, clips, device)
                 c1, c2, m1, m2 = z_c[0::2], z_c[1::2], z_m[0::2], z_m[1::2]  # (G, dim) each
                 if mode == "swap":
                     combos = [(c1, m1), (c1, m2), (c2, m2), (c2, m1)]

@@ -9,7 +9,7 @@ rest of the manifest. How to add one: docs/contracts.md, "Samples".
 
 from __future__ import annotations
 
-from longvid.sample import encgan3, lencgan, recall
+from longvid.sample import ar2, encgan3, lencgan, recall
 
 SAMPLERS = {
     "noise": encgan3.noise,  # Alg. 2 phase 2: N(0, I) codes (G3AN; EncGAN3 "encoder at train only")
@@ -19,4 +19,5 @@ SAMPLERS = {
     "forced": encgan3.forced,  # Fig. 3.13: an enlarged motion code (EncGAN3 only)
     "recall": recall.recall,  # Alg. 7: REncGAN / R2 long videos over real windows
     "lencgan": lencgan.lencgan,  # Alg. 5: LEncGAN long videos with inherited states
+    "ar2": ar2.ar2,  # Alg. 10: AR2 long videos from noise alone, each clip predicted from the last
 }

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from longvid.fsutil import atomic_write_text
+from longvid.sample.latents import CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class SampleRequest:
     videos: str | None = None  # real videos resources/videos/<ds>/<res> (samplers that encode)
     segments: str | None = None  # clip index CSV when the run samples segments (short samplers)
     split: str | None = None  # real clip / video split (default: the run's data.split; long samplers: all)
+    candidates: int = CANDIDATES  # VDrej candidates per window (Alg. 8; the text's 20)
+    chunk: int | None = None  # VDrej candidates per G / D_V call (memory only; None = all of a batch at once)
 
     def __post_init__(self):
         from longvid.sample.latents import LATENTS
@@ -47,6 +50,8 @@ class SampleRequest:
             raise SystemExit("--count, --batch-size and --frames must be >= 1")
         if self.latent not in LATENTS:
             raise SystemExit(f"--latent {self.latent!r}: choose one of {sorted(LATENTS)}")
+        if self.candidates < 1 or (self.chunk is not None and self.chunk < 1):
+            raise SystemExit(f"--candidates ({self.candidates}) and --chunk ({self.chunk}) must be >= 1")
 
     def batches(self, count: int | None = None):
         """Consecutive index lists of at most batch_size (of `count`, default the request's count)."""
@@ -241,6 +246,13 @@ def pick_device(name: str):
     return torch.device("cuda" if (name == "auto" and torch.cuda.is_available()) or name == "cuda" else "cpu")
 
 
+def vdrej_keys(request: SampleRequest) -> dict:
+    """Manifest keys of the VDrej options: `candidates` (shapes the videos) and `chunk` (memory), when used."""
+    from longvid.sample.latents import USES_CANDIDATES
+
+    return {"candidates": request.candidates, "chunk": request.chunk} if request.latent in USES_CANDIDATES else {}
+
+
 def run_sampler(name: str, sampler, request: SampleRequest, checkpoint: Path, out: Path, mp4: int = 8,
                 device: str = "auto") -> Path:
     """Load `checkpoint`, run `sampler` (a SAMPLERS entry named `name`) into `out`, write samples.json."""
@@ -251,7 +263,7 @@ def run_sampler(name: str, sampler, request: SampleRequest, checkpoint: Path, ou
     meta = {"sampler": name, "run_type": run_cfg.get("run_type", "full"), "checkpoint": str(checkpoint),
             "seed": request.seed, "experiment": run_cfg.get("experiment"), "family": run_cfg.get("family"),
             "epoch": epoch, "latent": request.latent, "count_requested": request.count,
-            "frames_requested": request.frames}
+            "frames_requested": request.frames} | vdrej_keys(request)
     path = folder.finish(meta | extra)
     meta = json.loads(path.read_text())
     print(f"[sample] wrote {meta['count']} videos of {meta['frames']} frames to {path.parent}")
