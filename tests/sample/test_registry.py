@@ -115,4 +115,5 @@ def test_config_latent_and_vdrej_options_reach_the_sample_command(tmp_path):
 
 def test_vdrej_options_without_latent_vdrej_are_refused_at_parse_time(tmp_path):
     proc = dry_run(tmp_path, "  bad: {mode: recall, frames: 40, latent: mean, candidates: 10}\n", "bad")
-    assert proc.returncode != 0 and "samplers.yaml: samplers.bad.latent: 'vdrej' was expected" in proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "samplers.yaml: samplers.bad.latent: 'vdrej' was expected" in proc.stdout + proc.stderr

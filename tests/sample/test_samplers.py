@@ -100,3 +100,20 @@ def test_cli_help(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["sample", "--help"])
     assert exc.value.code == 0 and "--sampler" in capsys.readouterr().out
+
+
+def test_latent_with_vdrej_writes_each_real_clips_best_candidate(checkpoint, video_store):
+    """--latent vdrej on the short `latent` sampler: N clips from each real clip's posterior, scored alone (Alg. 8's
+    first window) by a D_V the test controls; the written clip is the best one itself."""
+    model, run_cfg, _ = load_model(checkpoint, torch.device("cpu"))
+    clips = RealClips(build_dataset(run_cfg, str(video_store), seed=0))
+    shown = []
+    model.score = lambda c: shown.append(c) or c[:, 3].mean(dim=(1, 2, 3))  # (M,): "likes" a bright frame 3
+    spec = SampleRequest(count=3, batch_size=3, latent="vdrej", candidates=4)
+    out = [v for _, v in sorted(sample_videos(model, "latent", spec, clips), key=lambda iv: iv[0])]
+    assert len(shown) == 1 and shown[0].shape[:2] == (12, 16)  # all B·N candidates in one call, video-major
+    scored = shown[0].view(3, 4, *shown[0].shape[1:])
+    best = scored[:, :, 3].mean(dim=(2, 3, 4)).argmax(1)
+    assert all(torch.equal(out[i], scored[i, best[i]]) for i in range(3))
+    plain = _videos(checkpoint, "latent", 3, batch=3, store=video_store)
+    assert all(_differ(a, b) for a, b in zip(out, plain))

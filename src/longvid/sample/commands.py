@@ -1,4 +1,4 @@
-"""`longvid sample`: generate videos from a checkpoint into results/samples/<exp>/<sampler>/<epoch>/ (Alg. 2, 5, 7, 8, 10)."""
+"""`longvid sample`: write videos of a checkpoint into results/samples/<exp>/<sampler>/<epoch>/ (Alg. 2, 5, 7-10)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ def register(sub) -> None:
                    help="forced: generated length (default 90); recall / lencgan / ar2: frames per long video")
     p.add_argument("--latent", default="sample", choices=sorted(LATENTS),
                    help="latent mode of samplers that encode (recall, ar2, latent, ...): sampled codes, posterior "
-                        "means or vdrej, the D_V-best of --candidates clips (Table 5.8, Alg. 8; longvid.sample.latents)")
+                        "means or vdrej, the D_V-best of --candidates clips (Table 5.8, Alg. 8; "
+                        "longvid.sample.latents)")
     p.add_argument("--candidates", type=int, default=None,
-                   help=f"--latent vdrej: candidate clips per window (default {CANDIDATES}, the text's; Alg. 8 prints 10)")
+                   help=f"--latent vdrej: candidate clips per window (default {CANDIDATES}, the text's; "
+                        "Alg. 8 prints 10)")
     p.add_argument("--chunk", type=int, default=None,
                    help="--latent vdrej: candidates per G / D_V call, for memory (default: all of a batch; "
                         "does not change the videos)")
