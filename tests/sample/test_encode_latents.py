@@ -108,3 +108,6 @@ def test_refuses_a_checkpoint_that_is_not_an_r2(tmp_path):
     other = write_checkpoint(tmp_path / "encgan3.pt")
     with pytest.raises(SystemExit, match="family recall"):
         encode(tmp_path, other, store)
+    r2 = write_recall_checkpoint(tmp_path / "r2.pt")
+    with pytest.raises(SystemExit, match="--max-frames >= the R2's clip \\(16\\)"):
+        encode(tmp_path, r2, store, "x.npz", "--max-frames", "15")

@@ -87,9 +87,10 @@ def encode_latents(checkpoint: Path, video_dir: Path, out: Path, split: str | No
     if run_cfg.get("family") != "recall":
         raise SystemExit(f"{checkpoint}: R3 encodes with a trained (improved) R2, family recall; this checkpoint is "
                          f"family {run_cfg.get('family')!r} (pass results/runs/<improved R2 experiment>/final.pt)")
-    if batch_size < 1:
-        raise SystemExit(f"--batch-size must be >= 1, got {batch_size}")
     rcfg, cfg = model.recall_cfg, model.cfg
+    if batch_size < 1 or max_frames < rcfg.clip:
+        raise SystemExit(f"--batch-size must be >= 1 and --max-frames >= the R2's clip ({rcfg.clip}), got "
+                         f"{batch_size} and {max_frames}")
     rows, classes = training_videos(video_dir, split, label)
     index = {name: k for k, name in enumerate(classes)}
     sequences, labels, names, skipped, used = [], [], [], [], []
