@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "longvid.models.commands",
     "longvid.train.command",
     "longvid.sample.commands",
+    "longvid.sample.generate",
     "longvid.metrics.commands",
     "longvid.report.commands",
     "longvid.config",
