@@ -17,6 +17,7 @@ from longvid.train.distributed import Context
 from longvid.train.loop import fit
 from longvid.train.signals import EXIT_INTERRUPTED
 from longvid.recipes.encgan3 import EncGAN3Recipe
+from longvid.bench.train_step import regenerating_g3an_step
 
 
 def _recipe(run, **cfg):
@@ -79,24 +80,6 @@ def test_one_step_runs_g_three_times_and_the_encoder_twice():
     assert (len(g), len(enc)) == (3, 2)
 
 
-def _old_g3an_step(recipe, x):
-    """The G3AN iteration that generated x_tilde twice (without gradient for D, again for G): the reference."""
-    from longvid.recipes.losses import discriminator_loss, generator_adv_loss, random_frames
-
-    m = recipe.model
-    g, d_i, d_v = m.generator, m.image_discriminator, m.video_discriminator
-    z = m.sample_latents(x.shape[0], frames=x.shape[1])
-    with torch.no_grad():
-        fake = g(*z)
-    l_dv = discriminator_loss(d_v(x), [d_v(fake)])
-    l_di = discriminator_loss(d_i(random_frames(x)), [d_i(random_frames(fake))])
-    recipe.update_parts(("image_discriminator", "video_discriminator"), l_di + l_dv)
-    fake = g(*z)
-    adv = generator_adv_loss([d_v(fake), d_i(random_frames(fake))])
-    recipe.update_parts(("generator",), adv)
-    return {"d_image": l_di.item(), "d_video": l_dv.item(), "g": adv.item(), "g_adv": adv.item()}
-
-
 def test_g3an_step_generates_once_and_equals_the_two_forward_step():
     """The same losses and the same D update as the old step. G's update agrees up to float noise only: each G
     forward in training mode advances spectral norm's power iteration (G3AN's layers), which the old step did twice,
@@ -110,7 +93,7 @@ def test_g3an_step_generates_once_and_equals_the_two_forward_step():
     torch.manual_seed(1)
     got = new.step({"video": x})
     torch.manual_seed(1)
-    want = _old_g3an_step(old, x)
+    want = regenerating_g3an_step(old, x)  # the bench baseline: x_tilde generated for D, again for G
     assert len(g) == 1
     assert got == pytest.approx(want, rel=1e-5)  # G's loss: x_tilde after one spectral-norm power step, not two
     old_params = dict(old_model.named_parameters())
