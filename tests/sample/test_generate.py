@@ -80,3 +80,26 @@ def test_r2_recalls_real_windows_into_n_frames(tmp_path, window_store):
                     "--latent", "mean") == 0
     assert np.load(tmp_path / "g" / "videos" / "00000.npy").shape == (17, 64, 64, 3)
     assert read_video(tmp_path / "g" / "mp4" / "00000.mp4").shape == (17, 64, 64, 3)
+
+
+def _peak_rss_mb(ckpt, out, frames: int) -> float:
+    """Peak RSS of a fresh process that generates one AR2 video of `frames` frames (MP4 + .npy)."""
+    import subprocess
+    import sys
+
+    code = ("import resource, torch; torch.set_num_threads(1); from longvid.cli import main; "
+            f"main(['generate', '--checkpoint', {str(ckpt)!r}, '--out', {str(out)!r}, '--device', 'cpu', "
+            f"'--method', 'ar2', '--frames', '{frames}', '--latent', 'mean']); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_memory_is_flat_in_the_length(ar2_ckpt, tmp_path):
+    """128 vs 4096 frames (50 MB of uint8 at 64x64): the peak RSS grows by less than a tenth of the video."""
+    short = _peak_rss_mb(ar2_ckpt, tmp_path / "short", 128)
+    long = _peak_rss_mb(ar2_ckpt, tmp_path / "long", 4096)
+    assert np.load(tmp_path / "long" / "videos" / "00000.npy", mmap_mode="r").shape[0] == 4096
+    assert read_video(tmp_path / "long" / "mp4" / "00000.mp4").shape[0] == 4096
+    assert long - short < 0.1 * 4096 * 64 * 64 * 3 / 2**20, (short, long)

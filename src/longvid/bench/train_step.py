@@ -7,7 +7,8 @@ start from the same weights; after one warm-up step each, every round times one 
 and the medians over ``--rounds`` are reported, with their ratio. Sizes: ``model.preset`` (default g3an_64: G 23.09 M,
 D_V 8.35 M, D_I 2.76 M parameters), batch 2, 16x64x64 clips, ``--threads`` torch CPU threads (default 2).
 Columns: machine, device, date, preset, resolution, frames, batch_size, threads, schedule, g_forwards,
-median_sec, rounds, load_avg (1-minute load average at the end: CPU timings are only as good as it is low).
+median_sec (wall), median_cpu_sec (this process's CPU time, all threads: less sensitive to other jobs on a shared
+machine), rounds, load_avg (1-minute load average at the end: CPU timings are only as good as it is low).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from longvid.fsutil import atomic_path
 
 COLUMNS = ("machine", "device", "date", "preset", "resolution", "frames", "batch_size", "threads", "schedule",
-           "g_forwards", "median_sec", "rounds", "load_avg")
+           "g_forwards", "median_sec", "median_cpu_sec", "rounds", "load_avg")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,7 +61,8 @@ def regenerating_g3an_step(recipe, x) -> dict:
 
 
 def compare(preset: str, frames: int, batch: int, rounds: int, device: str, model: dict | None = None) -> dict:
-    """schedule -> {"median_sec", "g_forwards", "times"} for `rounds` interleaved steps of each schedule; `model`
+    """schedule -> {"median_sec", "median_cpu_sec", "g_forwards", "times"} for `rounds` interleaved steps of each
+    schedule; `model`
     overrides preset fields (tests: tiny widths)."""
     import torch
 
@@ -83,19 +85,20 @@ def compare(preset: str, frames: int, batch: int, rounds: int, device: str, mode
     steps = {"regenerating": lambda r, x: regenerating_g3an_step(r, x), "current": lambda r, x: r.step({"video": x})}
     x = torch.rand(batch, frames, 3, recipes["current"].model.cfg.resolution, recipes["current"].model.cfg.resolution,
                    generator=torch.Generator().manual_seed(0)).to(dev) * 2 - 1  # (B, T, C, H, W)
-    times = {name: [] for name in steps}
+    times, cpu = {name: [] for name in steps}, {name: [] for name in steps}
     for k in range(rounds + 1):  # round 0: warm-up
         order = list(steps) if k % 2 == 0 else list(steps)[::-1]
         for name in order:
             counts[name].clear()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             steps[name](recipes[name], x)
             if dev.type == "cuda":
                 torch.cuda.synchronize(dev)
             if k:
                 times[name].append(time.perf_counter() - t0)
-    return {name: {"median_sec": statistics.median(t), "g_forwards": len(counts[name]), "times": t}
-            for name, t in times.items()}
+                cpu[name].append(time.process_time() - c0)
+    return {name: {"median_sec": statistics.median(t), "median_cpu_sec": statistics.median(cpu[name]),
+                   "g_forwards": len(counts[name]), "times": t} for name, t in times.items()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,9 +117,10 @@ def run(args: argparse.Namespace) -> int:
         writer.writeheader()
         for schedule, r in result.items():
             writer.writerow(base | {"schedule": schedule, "g_forwards": r["g_forwards"],
-                                    "median_sec": f"{r['median_sec']:.4f}"})
-            print(f"[bench] {schedule}: median {r['median_sec']:.3f} s/step over {args.rounds} rounds "
-                  f"({', '.join(f'{t:.3f}' for t in r['times'])}), {r['g_forwards']} G forwards")
-    ratio = result["current"]["median_sec"] / result["regenerating"]["median_sec"]
-    print(f"[bench] current / regenerating = {ratio:.3f}; wrote {args.out}")
+                                    "median_sec": f"{r['median_sec']:.4f}",
+                                    "median_cpu_sec": f"{r['median_cpu_sec']:.4f}"})
+            print(f"[bench] {schedule}: median {r['median_sec']:.3f} s/step ({r['median_cpu_sec']:.3f} CPU-s) over "
+                  f"{args.rounds} rounds ({', '.join(f'{t:.3f}' for t in r['times'])}), {r['g_forwards']} G forwards")
+    wall, cpu = (result["current"][k] / result["regenerating"][k] for k in ("median_sec", "median_cpu_sec"))
+    print(f"[bench] current / regenerating = {wall:.3f} wall, {cpu:.3f} CPU; wrote {args.out}")
     return 0

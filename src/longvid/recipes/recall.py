@@ -25,10 +25,10 @@ not T_c − T_o = 7). Both clips go through the *same* EncGAN3 (weights shared a
   sampled codes (Fig. 5.8; the KL terms stay); `recall.noise: true` with v4 adds EncGAN3's noise branch
   (x~ = G(z~), z~ ~ N(0, I), a fake for D_V / D_I and two non-saturating terms for G; Table 5.7, Fig. 5.10).
   `model.g_mode` (3d / 1p2d, Table 5.6) is the preset improved_r2_128 / improved_r2_128_1p2d.
-* **One generation pass** (`RecallRecipe.generation`): both clips are encoded, sampled and generated once per iteration, with
-  gradient, and x̃ = G(z̃) once: D's step takes the detached clips (neither Enc nor G changes before the steps that
-  use them), the v4 joint step or the v1–v3 encoder step backpropagates through the same graph, and only v1–v3's
-  generator step regenerates x̂ from the updated encoder (Sec. 3.3.2). Alg. 6 generates X̂¹, X̂² once per
+* **One generation pass** (`RecallRecipe.generation`): both clips are encoded, sampled and generated once per
+  iteration, with gradient, and x̃ = G(z̃) once: D's step takes the detached clips (neither Enc nor G changes before
+  the steps that use them), the v4 joint step or the v1–v3 encoder step backpropagates through the same graph, and
+  only v1–v3's generator step regenerates x̂ from the updated encoder (Sec. 3.3.2). Alg. 6 generates X̂¹, X̂² once per
   iteration; until issue 17 the recipe generated them (and x̃) again for every step, with a fresh draw.
   Global RNG use per iteration: z̃; the draw of (z_c, z_m); D_I's frame indices (D's step, then G's); v1–v3 add
   the generator step's draw before G's frame indices.
@@ -164,7 +164,8 @@ class RecallRecipe(Recipe):
 
     def _joint_step(self, x1, x2, gen) -> dict:
         """v4: Encoder + Generator jointly with Eq. 4.4 on `gen` (the pass D saw); with x̃ (recall.noise: true,
-        Table 5.7) also the non-saturating terms of x̃ = G(z̃) through D_V and D_I (EncGAN3's noise terms of Eq. 3.4)."""
+        Table 5.7) also the non-saturating terms of x̃ = G(z̃) through D_V and D_I (EncGAN3's noise terms of
+        Eq. 3.4)."""
         cfg = self.cfg
         f1, f2, f3, stats, x_tilde = gen
         with self.ctx.autocast():
