@@ -66,7 +66,7 @@ def test_wrong_family_is_refused_naming_the_method_that_fits(ar2_ckpt, tmp_path,
 
 
 def test_real_video_option_is_checked_per_method(ar2_ckpt, tmp_path):
-    with pytest.raises(SystemExit, match="--method r2 recalls windows of real videos: pass --videos"):
+    with pytest.raises(SystemExit, match=r"--method r2 reads real videos \(R2 .*\): pass --videos"):
         generate(ar2_ckpt, tmp_path / "g", "--method", "r2", "--frames", "17")
     with pytest.raises(SystemExit, match="no videos.csv"):
         generate(ar2_ckpt, tmp_path / "g", "--method", "r2", "--frames", "17", "--videos", str(tmp_path))

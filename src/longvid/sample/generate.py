@@ -7,7 +7,9 @@ workflow's sample folders and these files come from one code path:
 * ``r2``  -> ``recall`` (Alg. 7, with ``--latent vdrej`` Alg. 8): R2 / improved R2 recall over windows of the real
   videos of ``--videos`` (a video store ``resources/videos/<ds>/<res>``; video i reads real video i mod N);
 * ``ar2`` -> ``ar2`` (Alg. 10): AR2 from noise alone.
-The R3 methods (Alg. 11, ``r3-robust`` / ``r3-faster``) are one line each here once their samplers are registered.
+The R3 methods (Alg. 11, ``r3-robust`` / ``r3-faster``) are one line each here once their samplers are registered;
+their initial real clips come from ``--videos`` as the samplers read them (video i: real video i mod N), so there is
+no separate ``--init-clip`` option.
 
 Out: ``<out>/videos/NNNNN.npy`` (uint8 T×H×W×3) and ``<out>/mp4/NNNNN.mp4`` (H.264 where PyAV's FFmpeg has libx264,
 else MPEG-4 part 2 with a note) per video, both written block by block as the sampler yields frames (memory flat
@@ -80,7 +82,7 @@ def request_of(args: argparse.Namespace):
 
     m = METHODS[args.method]
     if m.videos and args.videos is None:
-        raise SystemExit(f"--method {args.method} recalls windows of real videos: pass --videos "
+        raise SystemExit(f"--method {args.method} reads real videos ({m.about}): pass --videos "
                          "resources/videos/<dataset>/<res>")
     if not m.videos and args.videos is not None:
         raise SystemExit(f"--method {args.method} reads no real video: drop --videos")
