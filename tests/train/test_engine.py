@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from longvid.train import hooks
-from longvid.train.config import TrainConfig
+from longvid.train.config import TrainConfig, keeps
 from longvid.train.loop import epoch_batches, fit
 from longvid.train.progress import MetricsLog
 from longvid.train.signals import EXIT_INTERRUPTED
@@ -96,6 +96,16 @@ def test_max_iters_stops_mid_epoch_and_keep_epochs(tmp_path):
     ckpt = torch.load(tmp_path / "final.pt", weights_only=False)
     assert (ckpt["epoch"], ckpt["step"]) == (1, 5)
     assert (tmp_path / "keep" / "epoch_00001.pt").exists()
+
+
+def test_keep_every_keeps_each_multiple_beside_keep_epochs(tmp_path):
+    assert _run(tmp_path, epochs=5, keep_every=2, keep_epochs=[5]) == 0  # Fig. 5.8-5.10: FVD every N epochs
+    assert sorted(p.name for p in (tmp_path / "keep").glob("*.pt")) == [
+        "epoch_00002.pt", "epoch_00004.pt", "epoch_00005.pt"]
+    cfg = TrainConfig.from_dict({"epochs": 40, "keep_every": 10, "keep_epochs": [5]})
+    assert [e for e in range(0, 60) if keeps(cfg, e)] == [5, 10, 20, 30, 40]  # never past the last epoch
+    with pytest.raises(ValueError, match="train.keep_every"):
+        TrainConfig.from_dict({"keep_every": -1})
 
 
 def test_eval_hook_rows_land_in_metrics(tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ class TrainConfig:
     kl_reduction: str = "elbo"  # "elbo" = Eq. 3.1's KL : L1 ratio (sum dims / (T*C*H*W)); "mean"; "batchmean"
     ckpt_every: int = 10  # epochs between periodic checkpoints checkpoints/epoch_XXXXX.pt (0 = none)
     keep_epochs: tuple[int, ...] = ()  # epochs whose checkpoint is kept as <out dir>/keep/epoch_XXXXX.pt (Fig. 3.12)
+    keep_every: int = 0  # also keep every N-th epoch's checkpoint (Fig. 5.8-5.10: FVD every 10 epochs; 0 = none)
     eval_every: int = 100  # epochs between evaluation hooks (thesis curves: 100; FVD: 10; 0 = only at the end)
     eval_hooks: tuple[str, ...] = ("recon_l1",)  # names in train.hooks.EVAL_HOOKS; "name@N" = every N epochs
     eval_batch: int = 8  # clips in the fixed held-out batch of the recon_l1 hook
@@ -43,7 +44,8 @@ class TrainConfig:
         from longvid.runconfig import load_section
 
         ranges = {"batch_size": ">= 1", "epochs": ">= 1", "max_iters": ">= 1", "lr": "> 0", "recon_weight": ">= 0",
-                  "kl_weight": ">= 0", "adv_weight": ">= 0", "ckpt_every": ">= 0", "eval_every": ">= 0",
+                  "kl_weight": ">= 0", "adv_weight": ">= 0", "ckpt_every": ">= 0", "keep_every": ">= 0",
+                  "eval_every": ">= 0",
                   "eval_batch": ">= 1", "eval_count": ">= 2", "log_every": ">= 1", "num_workers": ">= 0"}
         return load_section(cls, raw, section="train", source=source, ranges=ranges)
 
@@ -58,6 +60,11 @@ class TrainConfig:
             raise ValueError(f"{source}: train.batch_size, epochs and max_iters must be >= 1")
         if len(self.betas) != 2:
             raise ValueError(f"{source}: train.betas must be two numbers, e.g. [0.5, 0.999]")
+
+
+def keeps(tcfg: TrainConfig, epoch: int) -> bool:
+    """Whether the run keeps its checkpoint of ``epoch`` in keep/ (``keep_epochs`` or a multiple of ``keep_every``)."""
+    return 1 <= epoch <= tcfg.epochs and (epoch in tcfg.keep_epochs or bool(tcfg.keep_every and epoch % tcfg.keep_every == 0))
 
 
 def hook_schedule(tcfg: TrainConfig) -> list[tuple[str, int]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from longvid.train.checkpoint import (atomic_save, is_checkpoint_file, load_checkpoint, periodic_name,
                                       remove_leftovers, resume_point)
-from longvid.train.config import TrainConfig, hook_schedule
+from longvid.train.config import TrainConfig, hook_schedule, keeps
 from longvid.train.distributed import Context, any_rank, broadcast, gather_rng, setup_context
 from longvid.train.lock import RunLock
 from longvid.train.progress import MetricsLog, Progress
@@ -133,7 +133,7 @@ def _end_epoch(tcfg, run, epoch, step, total, ckpt_dir, out, metrics_log, log, r
         run.save(ckpt_dir / periodic_name(epoch), epoch, 0, step)
         if run.ctx.is_main:
             (ckpt_dir / "interrupt.pt").unlink(missing_ok=True)
-    if epoch in tcfg.keep_epochs:
+    if keeps(tcfg, epoch):
         run.save(out.parent / "keep" / periodic_name(epoch), epoch, 0, step)
 
 
