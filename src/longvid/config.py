@@ -170,6 +170,8 @@ def _check_references(cfg: dict, source: str) -> None:
         for exp, sampler in figure_panels(spec):
             if exp not in cfg["experiments"] or sampler not in cfg["samplers"]:
                 raise ConfigError(f"{source}: figures.{fig}: unknown panel {exp}:{sampler}")
+            for epoch in figure_epochs(spec):
+                _check_kept(cfg, f"figures.{fig}", exp, epoch, source)
     for name, group in cfg["ablations"].items():
         for key in ("tables", "figures"):
             for item in group.get(key, []):
@@ -182,6 +184,21 @@ def _check_cell(cfg: dict, where: str, cell: "Cell", source: str) -> None:
         raise ConfigError(f"{source}: {where}: cell {cell.row}/{cell.column} names unknown experiment {cell.experiment!r}")
     if cell.sampler not in cfg["samplers"]:
         raise ConfigError(f"{source}: {where}: cell {cell.row}/{cell.column} names unknown sampler {cell.sampler!r}")
+    _check_kept(cfg, where, cell.experiment, cell.epoch, source)
+
+
+def _check_kept(cfg: dict, where: str, experiment: str, epoch: str, source: str) -> None:
+    """An epoch other than `final` must be one whose checkpoint the run keeps (train.keep_epochs / keep_every)."""
+    from longvid.train.config import TrainConfig, keeps
+
+    if epoch == "final":
+        return
+    train = resolve_experiment(cfg, experiment)["train"]
+    if not (epoch.isdigit() and keeps(TrainConfig.from_dict(train, source=f"experiment {experiment}"), int(epoch))):
+        raise ConfigError(
+            f"{source}: {where}: epoch {epoch} of {experiment} is not a kept checkpoint (train.epochs "
+            f"{train.get('epochs')}, keep_epochs {list(train.get('keep_epochs', []))}, keep_every "
+            f"{train.get('keep_every', 0)}); add it to the experiment's train.keep_epochs or use epoch final")
 
 
 def resolve_experiment(cfg: dict, name: str) -> dict:
@@ -229,12 +246,22 @@ def table_cells(cfg: dict, table: str) -> list[Cell]:
 
 
 def figure_panels(spec: dict) -> list[tuple[str, str]]:
-    """(experiment, sampler) pairs of a frames figure."""
+    """(experiment, sampler) pairs of a figure: its `panels` (frames, along) or `lines` (checkpoints)."""
     out = []
-    for panel in spec.get("panels", []):
+    for panel in spec.get("panels", spec.get("lines", [])):
         exp, _, sampler = panel.partition(":")
         out.append((exp, sampler or spec.get("sampler", "latent")))
     return out
+
+
+def figure_epochs(spec: dict) -> list[str]:
+    """The checkpoints a figure reads: `epochs` as a list (`[100, final]`) or a range `{first, every, last}`
+    (Fig. 5.8: every 10 epochs up to 4060; `first` defaults to `every`); ["final"] when absent."""
+    epochs = spec.get("epochs", ["final"])
+    if isinstance(epochs, dict):
+        every = epochs["every"]
+        return [str(e) for e in range(epochs.get("first", every), epochs["last"] + 1, every)]
+    return [str(e) for e in epochs]
 
 
 def evaluations(cfg: dict, tables: list[str] | None = None) -> dict[tuple[str, str, str], list[str]]:
@@ -245,11 +272,15 @@ def evaluations(cfg: dict, tables: list[str] | None = None) -> dict[tuple[str, s
             continue
         for cell in table_cells(cfg, table):
             needed.setdefault((cell.experiment, cell.sampler, cell.epoch), set()).add(cell.metric)
-    if tables is None:  # FVD along long videos (Fig. 4.9) is a figure of metric files
+    if tables is None:  # figures of metric files: FVD along long videos (Fig. 4.9), metrics over epochs (Fig. 5.8)
         for spec in cfg["figures"].values():
             if spec["kind"] == "along":
                 for exp, sampler in figure_panels(spec):
                     needed.setdefault((exp, sampler, "final"), set()).add("fvd_along_16f")
+            if spec["kind"] == "checkpoints":
+                for exp, sampler in figure_panels(spec):
+                    for epoch in figure_epochs(spec):
+                        needed.setdefault((exp, sampler, epoch), set()).update(spec["metrics"])
     return {key: sorted(metrics) for key, metrics in sorted(needed.items())}
 
 

@@ -260,6 +260,10 @@ def get_figure_spec(wildcards):
     )
     if spec["kind"] in ("frames", "along"):
         spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
+    if spec["kind"] == "checkpoints":
+        spec["lines"] = [list(p) for p in lvconfig.figure_panels(spec)]
+    if "epochs" in spec:  # a range {first, every, last} becomes its list of epochs
+        spec["epochs"] = lvconfig.figure_epochs(spec)
     return json.dumps(spec, sort_keys=True)
 
 
@@ -274,13 +278,19 @@ def get_figure_inputs(wildcards):
             f"results/metrics/{exp}/{sampler}/final.json"
             for exp, sampler in lvconfig.figure_panels(spec)
         ]
+    if spec["kind"] == "checkpoints":
+        return [
+            f"results/metrics/{exp}/{sampler}/{epoch}.json"
+            for exp, sampler in lvconfig.figure_panels(spec)
+            for epoch in lvconfig.figure_epochs(spec)
+        ]
     if spec["kind"] == "curves":
         return sorted(
             f"results/runs/{exp}_{ds}_64/metrics.csv"
             for exp in spec["experiments"]
             for ds in spec["datasets"]
         )
-    epochs = spec.get("epochs", ["final"])
+    epochs = lvconfig.figure_epochs(spec)
     return [
         f"results/samples/{exp}/{sampler}/{epoch}"
         for exp, sampler in lvconfig.figure_panels(spec)

@@ -1,8 +1,11 @@
 """Thesis figures: metric curves over training epochs and frame grids with difference maps.
 
 Curves (Fig. 3.2-3.3) are drawn with seaborn from each run's `metrics.csv` (`epoch, step, name, value`, written by
-the training loop's evaluation hook); Fig. 4.9 plots the `fvd_along_16f` list of a metric file. Frame grids (Fig. 3.4-3.13) show frames of sampled videos, with the
-difference maps of Eq. (3.3) (v_j = x_{j-1} - x_j, shown as |v_j|) in the row under the frames, as in the thesis.
+the training loop's evaluation hook); Fig. 4.9 plots the `fvd_along_16f` list of a metric file; Fig. 5.8-5.10
+(`checkpoints`) plot metrics of the samples of kept checkpoints (`results/metrics/<exp>/<sampler>/<epoch>.json`)
+over the epochs. Frame grids (Fig. 3.4-3.13, 4.4-4.12, 5.4-5.7) show frames of sampled videos, with the
+difference maps of Eq. (3.3) (v_j = x_{j-1} - x_j, shown as |v_j|) in the row under the frames, as in the thesis;
+`ranges` shows stretches of a long video side by side (Fig. 5.6-5.7: every 32 frames of 0-300, 300-600, 600-900).
 """
 
 from __future__ import annotations
@@ -94,11 +97,19 @@ def load_videos(sample_dir: Path, count: int) -> list[np.ndarray]:
     return [np.load(p) for p in paths]
 
 
-def frame_rows(video: np.ndarray, n_frames: int | None, every: int | None, diffmaps: bool) -> list[np.ndarray]:
+def frame_rows(video: np.ndarray, n_frames: int | None, every: int | None, diffmaps: bool,
+               ranges: list | None = None) -> list[np.ndarray]:
     """Image rows for one video: its frames, then (optionally) |x_{j-1} - x_j| under them.
 
     `every`: frames 0, every, 2 every, ... (the first `n_frames` of them when given, e.g. Fig. 4.11's 10 frames
-    every 5); otherwise `n_frames` (default 8) frames spread evenly over the video."""
+    every 5); otherwise `n_frames` (default 8) frames spread evenly over the video. `ranges` ([[start, end], ...],
+    Fig. 5.6-5.7's thirds): frames start, start + every, ... below end of each range, the ranges side by side
+    with a white gap of a quarter frame."""
+    if ranges:
+        parts = [frame_rows(_stretch(video, start, end), n_frames, every or 1, diffmaps) for start, end in ranges]
+        gap = np.full((video.shape[1], max(1, video.shape[2] // 4), video.shape[3]), 255, np.uint8)
+        return [np.concatenate([p for part in parts for p in (part[k], gap)][:-1], axis=1)
+                for k in range(len(parts[0]))]
     if every:
         idx = np.arange(0, len(video), every)[:n_frames]
     else:
@@ -109,6 +120,14 @@ def frame_rows(video: np.ndarray, n_frames: int | None, every: int | None, diffm
         v = np.clip(v * 3, 0, 255).astype(np.uint8)  # amplified for visibility, as difference maps are faint
         rows.append(np.concatenate(list(v), axis=1))
     return rows
+
+
+def _stretch(video: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Frames [start, end) of a video; a range past its end is an error naming both (the figure's `ranges`)."""
+    if not 0 <= start < end <= len(video):
+        raise ValueError(f"frame range [{start}, {end}) does not fit a {len(video)}-frame video; "
+                         "set the figure's ranges within the sampler's frames")
+    return video[start:end]
 
 
 def frame_panels(spec: dict, sample_dirs: list[Path]) -> list[tuple[str, np.ndarray]]:
@@ -130,7 +149,8 @@ def frame_panels(spec: dict, sample_dirs: list[Path]) -> list[tuple[str, np.ndar
         for epoch, sample_dir in zip(epochs, epoch_dirs):
             rows = []
             for video in load_videos(sample_dir, count):
-                rows += frame_rows(video, spec.get("frames"), spec.get("every"), spec.get("diffmaps", False))
+                rows += frame_rows(video, spec.get("frames"), spec.get("every"), spec.get("diffmaps", False),
+                                   spec.get("ranges"))
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             name = f"{exp} ({sampler}, epoch {epoch})"
@@ -151,7 +171,7 @@ def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> dict:
         ax.imshow(image)
         ax.set_title(name, fontsize=9)
         ax.axis("off")
-    fig.suptitle(_title(spec, figure_name(spec)))
+    fig.suptitle(_title(spec, figure_name(spec) + (f"\n{spec['note']}" if spec.get("note") else "")))
     return save(fig, stem)
 
 
@@ -181,7 +201,45 @@ def along_figure(spec: dict, metric_files: list[Path], stem: Path) -> dict:
     return save(fig, stem)
 
 
-FIGURE_KINDS = {"curves": curves_figure, "frames": frames_figure, "along": along_figure}
+def checkpoints_figure(spec: dict, metric_files: list[Path], stem: Path) -> dict:
+    """Fig. 5.8-5.10: one panel per metric ((a) FVD-16f, (b) FVD-128f), one line per `lines` entry (experiment x
+    sampler, e.g. "train: mean, test: sample"), each point the metric file of one kept checkpoint; x = the epoch
+    of the checkpoint that was sampled (samples.json, so `final` sits at the run's last epoch)."""
+    plt = _pyplot()
+    by_key = {tuple(Path(p).with_suffix("").parts[-3:]): Path(p) for p in metric_files}
+    labels = spec.get("labels") or [f"{exp} ({sampler})" for exp, sampler in spec["lines"]]
+    metrics = spec["metrics"]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 3.8), squeeze=False)
+    for j, metric in enumerate(metrics):
+        ax = axes[0][j]
+        for (exp, sampler), label in zip(spec["lines"], labels):
+            points = sorted(_checkpoint_point(by_key, exp, sampler, epoch, metric) for epoch in spec["epochs"])
+            ax.plot([x for x, _ in points], [y for _, y in points], marker="o", markersize=3, label=label)
+        ax.set_title(f"({chr(ord('a') + j)}) {metric}", fontsize=9)
+        ax.set_xlabel("training epoch")
+        ax.set_ylabel(metric)
+        ax.legend(fontsize=7)
+    fig.suptitle(_title(spec, figure_name(spec) + ": " + ", ".join(metrics) + " over training epochs"))
+    fig.tight_layout()
+    return save(fig, stem)
+
+
+def _checkpoint_point(by_key: dict, exp: str, sampler: str, epoch: str, metric: str) -> tuple[int, float]:
+    """(epoch of the sampled checkpoint, metric value) from results/metrics/<exp>/<sampler>/<epoch>.json."""
+    path = by_key.get((exp, sampler, str(epoch)))
+    if path is None:
+        raise FileNotFoundError(f"no metrics file among the inputs for {exp}/{sampler}/{epoch}")
+    doc = json.loads(path.read_text())
+    if metric not in doc["metrics"]:
+        raise KeyError(f"{path}: metric {metric} missing (has {sorted(doc['metrics'])})")
+    sampled = doc.get("protocol", {}).get("samples_json", {}).get("epoch")
+    if sampled is None and not str(epoch).isdigit():
+        raise ValueError(f"{path}: no protocol.samples_json.epoch to place checkpoint {epoch!r} on the epoch axis")
+    return int(sampled if sampled is not None else epoch), float(doc["metrics"][metric])
+
+
+FIGURE_KINDS = {"curves": curves_figure, "frames": frames_figure, "along": along_figure,
+                "checkpoints": checkpoints_figure}
 
 
 def build_figure(spec_json: str, inputs: list[str], out: str) -> dict:
