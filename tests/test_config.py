@@ -60,6 +60,36 @@ def test_cross_references_are_checked(full):
         lvconfig.validate(cfg)
 
 
+def test_figure_and_table_epochs_must_be_kept_checkpoints(full):
+    """Fig. 5.8-5.10 sample kept checkpoints every 10 epochs (train.keep_every); an epoch the run does not keep is
+    refused at load, naming the figure, the experiment and the fix."""
+    assert lvconfig.figure_epochs({"epochs": {"first": 3000, "every": 10, "last": 4060}})[:2] == ["3000", "3010"]
+    assert lvconfig.figure_epochs({"epochs": {"every": 10, "last": 4060}})[-1] == "4060"
+    assert len(lvconfig.figure_epochs(full["figures"]["figure_5_8"])) == 406
+    assert lvconfig.figure_epochs({}) == ["final"] and lvconfig.figure_epochs({"epochs": [100, "final"]}) == ["100", "final"]
+    cfg = copy.deepcopy(full)
+    cfg["figures"]["figure_5_10"]["epochs"] = {"every": 15, "last": 45}
+    with pytest.raises(lvconfig.ConfigError, match=r"figures.figure_5_10: epoch 15 of improved_r2_taichi_128 is not a "
+                                                   r"kept checkpoint .*keep_every 10.*train.keep_epochs"):
+        lvconfig.validate(cfg)
+    cfg = copy.deepcopy(full)
+    cfg["figures"]["figure_5_10"]["epochs"] = [4070]  # past train.epochs
+    with pytest.raises(lvconfig.ConfigError, match="epoch 4070"):
+        lvconfig.validate(cfg)
+    cfg = copy.deepcopy(full)
+    cfg["tables"]["table_5_6"]["rows"][1]["epoch"] = 100  # the 1p2d run keeps none
+    with pytest.raises(lvconfig.ConfigError, match="tables.table_5_6: epoch 100 of improved_r2_taichi_128_1p2d"):
+        lvconfig.validate(cfg)
+
+
+def test_checkpoint_curves_evaluate_every_point(full):
+    evals = lvconfig.evaluations(full)
+    for exp, sampler in [("improved_r2_taichi_128_mean", "recall128mean"), ("improved_r2_taichi_128_noise", "recall128vdrej")]:
+        assert evals[(exp, sampler, "3970")] == ["fvd2048_128f", "fvd2048_16f"]
+    assert evals[("improved_r2_taichi_128", "recall128vdrej", "final")] == ["fvd2048_128f", "fvd2048_16f", "fvd_ratio"]
+    assert evals[("recall_sky_128", "recall136", "final")] == ["fvd2048_128f", "fvd2048_16f", "fvd_ratio"]  # T4.5 + T5.5
+
+
 def test_experiment_resolution_chain(full):
     run = lvconfig.resolve_experiment(full, "g3an_uva_64_nofsa")
     # defaults <- encgan3_uva_64 <- g3an_uva_64 <- own set
@@ -124,13 +154,16 @@ def test_smoke_config_overrides_sizes_only():
     smoke = yaml.safe_load((ROOT / "tests/smoke/config.yaml").read_text())
     assert set(smoke) <= {"run_type", "threads", "datasets", "evaluation", "size_overrides", "figures", "tables",
                           "samplers"}
-    for table in smoke.get("tables", {}).values():  # only FVD length lists shrink
-        assert all(cell["metric"].startswith("fvd_len_") for part in table.values() for cell in part)
+    full = yaml.safe_load((ROOT / "config.yaml").read_text())["tables"]
+    for name, table in smoke.get("tables", {}).items():  # FVD length lists shrink; other tables keep a subset
+        for key, part in table.items():
+            assert all(cell["metric"].startswith("fvd_len_") for cell in part) or all(
+                cell in full[name][key] for cell in part), (name, key)
     for sampler in smoke.get("samplers", {}).values():
-        assert set(sampler) <= {"frames", "count"}
+        assert set(sampler) <= {"frames", "count", "candidates"}
     for key in smoke["size_overrides"]:
         assert key.split(".")[1] in {"max_items", "fsa_after", "dim_zc", "g_ch", "d_ch", "e_ch", "e_fc", "batch_size", "epochs",
-                                     "ckpt_every", "eval_every", "eval_count", "keep_epochs"}, key
+                                     "ckpt_every", "eval_every", "eval_count", "keep_epochs", "keep_every"}, key
 
 
 def test_expansion_gives_the_experiments_of_before():

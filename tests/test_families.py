@@ -68,5 +68,5 @@ def test_model_args_of_every_configured_experiment():
         run = lvconfig.resolve_experiment(cfg, name)
         args = families.model_args(run)
         assert families.model_args(lvconfig.expand_model(run)) == args, name
-        clip = 16 if run["family"] in ("recall", "lencgan") else run["data"]["length"]
+        clip = run["data"]["length"] if families.FAMILIES[run["family"]].clip == "data.length" else 16  # recall.clip
         assert args["model"]["frames"] == clip, name

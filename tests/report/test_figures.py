@@ -116,3 +116,57 @@ def test_along_figure_plots_the_fvd_list(tmp_path):
     assert shown["panels"][0]["lines"] == [([0.0, 16.0, 32.0], [100.0, 120.0, 150.0])]
     assert shown["panels"][1]["lines"] == [([0.0, 16.0], [80.0, 85.0])]
     assert {(p["xlabel"], p["ylabel"]) for p in shown["panels"]} == {("first frame of the 16-frame clip", "FVD (16 frames)")}
+
+
+def test_frame_rows_ranges_show_each_stretch_side_by_side():
+    video = np.broadcast_to(np.arange(120, dtype=np.uint8)[:, None, None, None], (120, 4, 4, 3))
+    row = figures.frame_rows(video, None, 8, False, ranges=[[0, 40], [40, 80], [80, 120]])[0]  # Fig. 5.6 thirds
+    gap = 1  # a quarter of a 4-pixel frame, white
+    assert row.shape == (4, 3 * 5 * 4 + 2 * gap, 3)
+    firsts = [int(row[0, x, 0]) for x in range(0, 5 * 4, 4)]
+    assert firsts == [0, 8, 16, 24, 32]
+    assert int(row[0, 5 * 4, 0]) == 255 and int(row[0, 5 * 4 + gap, 0]) == 40  # gap, then the second third
+    assert int(row[0, -4, 0]) == 112  # last frame of the last third: 80 + 4 x 8
+    with pytest.raises(ValueError, match=r"\[80, 200\) does not fit a 120-frame video"):
+        figures.frame_rows(video, None, 8, False, ranges=[[80, 200]])
+
+
+def test_frames_figure_note_goes_under_the_title(tmp_path):
+    folder = _sample_folder(tmp_path, "a", [_ramp(0, frames=32)])
+    spec = {"figure": "figure_5_6", "kind": "frames", "run_type": "smoke", "panels": [["ar2_taichi_128", "ar2vdrej"]],
+            "videos": 1, "every": 4, "ranges": [[0, 16], [16, 32]], "note": "rows of DIGAN, TATS not shown"}
+    shown = figures.frames_figure(spec, [folder], tmp_path / "figure_5_6")
+    assert shown["title"] == "[SMOKE RUN] Figure 5.6\nrows of DIGAN, TATS not shown"
+    assert shown["panels"][0]["image"][0, ::4, 0][:4].tolist() == [0, 4, 8, 12]
+
+
+def _metric_file(root: Path, exp: str, sampler: str, epoch: str, sampled: int, values: dict) -> str:
+    path = root / exp / sampler / f"{epoch}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"metrics": values, "protocol": {"samples_json": {"epoch": sampled}}}))
+    return str(path)
+
+
+def test_checkpoints_figure_plots_each_line_over_the_sampled_epochs(tmp_path):
+    """Fig. 5.8: one panel per metric, one line per experiment x sampler, x = the epoch of the sampled checkpoint
+    (`final` placed at the run's last epoch, read from samples.json)."""
+    lines = [["ir2_mean", "recall128mean"], ["ir2", "recall128vdrej"]]
+    paths = []
+    for k, (exp, sampler) in enumerate(lines):
+        for epoch, sampled in (("10", 10), ("20", 20), ("final", 25)):
+            paths.append(_metric_file(tmp_path, exp, sampler, epoch, sampled,
+                                      {"fvd2048_16f": 100.0 * (k + 1) + sampled, "fvd2048_128f": 1000.0 - sampled}))
+    spec = {"figure": "figure_5_8", "kind": "checkpoints", "run_type": "full", "lines": lines,
+            "labels": ["train: mean, test: mean", "train: sample, test: sample"],
+            "metrics": ["fvd2048_16f", "fvd2048_128f"], "epochs": ["10", "20", "final"]}
+    shown = figures.build_figure(json.dumps(spec), paths[::-1], str(tmp_path / "figure_5_8"))  # any input order
+    assert shown["title"] == "Figure 5.8: fvd2048_16f, fvd2048_128f over training epochs"
+    first, second = shown["panels"]
+    assert (first["title"], second["title"]) == ("(a) fvd2048_16f", "(b) fvd2048_128f")
+    assert first["legend"] == spec["labels"] and first["xlabel"] == "training epoch"
+    assert first["lines"] == [([10.0, 20.0, 25.0], [110.0, 120.0, 125.0]), ([10.0, 20.0, 25.0], [210.0, 220.0, 225.0])]
+    assert second["lines"][1] == ([10.0, 20.0, 25.0], [990.0, 980.0, 975.0])
+    with pytest.raises(FileNotFoundError, match="ir2_mean/recall128mean/30"):
+        figures.checkpoints_figure(spec | {"epochs": ["30"]}, [Path(p) for p in paths], tmp_path / "x")
+    with pytest.raises(KeyError, match="fvd_ratio missing"):
+        figures.checkpoints_figure(spec | {"metrics": ["fvd_ratio"]}, [Path(p) for p in paths], tmp_path / "x")
