@@ -137,6 +137,7 @@ def test_frames_figure_note_goes_under_the_title(tmp_path):
             "videos": 1, "every": 4, "ranges": [[0, 16], [16, 32]], "note": "rows of DIGAN, TATS not shown"}
     shown = figures.frames_figure(spec, [folder], tmp_path / "figure_5_6")
     assert shown["title"] == "[SMOKE RUN] Figure 5.6\nrows of DIGAN, TATS not shown"
+    assert shown["panels"][0]["title"] == "ar2_taichi_128 (ar2vdrej, epoch final), frames 0-16 | 16-32 every 4"
     assert shown["panels"][0]["image"][0, ::4, 0][:4].tolist() == [0, 4, 8, 12]
 
 

@@ -154,6 +154,8 @@ def frame_panels(spec: dict, sample_dirs: list[Path]) -> list[tuple[str, np.ndar
             width = max(r.shape[1] for r in rows)
             rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
             name = f"{exp} ({sampler}, epoch {epoch})"
+            if spec.get("ranges"):  # Fig. 5.6-5.7: which stretches of the long video are shown
+                name += f", frames {' | '.join(f'{a}-{b}' for a, b in spec['ranges'])} every {spec.get('every') or 1}"
             panels.append((f"{label}: {name}" if label else name, np.concatenate(rows, axis=0)))
     return panels
 
