@@ -74,6 +74,29 @@ def test_smoke_plan_builds_the_chapter_4_index(tmp_path):
     assert "results/runs/recall_taichi_64_v1_step4/metrics.csv" in out  # Table 4.8's iteration note reads it
 
 
+def test_chapter_5_ablations_plan_their_runs_and_generations(tmp_path):
+    """`snakemake -n ablation_vdrej` (full config): the Taichi and Sky AR2 runs on Table 5.4's 24f segments and their
+    three 1000-frame generations from noise (no real video read); `ablation_latent_usage` samples kept checkpoints."""
+    where = scratch(tmp_path)
+    proc = run([*where, "-n", "-p", "ablation_vdrej"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    for ds in ("taichi", "sky"):
+        assert re.search(rf"--config results/runs/ar2_{ds}_128/config.yaml --videos \$\(dirname \S+\) "
+                         rf"--segments resources/segments/{ds}/128/24f.csv ", out), ds
+        for latent in ("mean", "sample", "vdrej"):
+            line = next(x for x in out.splitlines() if f"--out results/samples/ar2_{ds}_128/ar2{latent}/final" in x)
+            assert f"--mode ar2 --count 64 --frames 1000 --latent {latent}" in line and "--videos" not in line
+            assert ("--candidates 20" in line) == (latent == "vdrej")
+    assert "results/runs/improved_r2" not in out and "recall_" not in out
+    proc = run([*where, "-n", "-p", "ablation_latent_usage"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for exp in ("improved_r2_taichi_128", "improved_r2_taichi_128_mean"):
+        for sampler in ("recall128mean", "recall128vdrej"):
+            assert f"--checkpoint results/runs/{exp}/keep/epoch_03970.pt " in proc.stdout
+            assert f"--out results/metrics/{exp}/{sampler}/3970.json" in proc.stdout
+
+
 def test_smoke_taichi_16f_real_set_has_several_clips_per_video(tmp_path):
     """datasets.taichi.real_clips: {16f: 12} in the smoke config: the Taichi 16f FVD sets hold 12 clips of the
     8 smoke videos (more clips than videos, issue 14), every other set evaluation.real_clips = 4; evaluate checks
