@@ -64,7 +64,8 @@ class TrainConfig:
 
 def keeps(tcfg: TrainConfig, epoch: int) -> bool:
     """Whether the run keeps its checkpoint of ``epoch`` in keep/ (``keep_epochs`` or a multiple of ``keep_every``)."""
-    return 1 <= epoch <= tcfg.epochs and (epoch in tcfg.keep_epochs or bool(tcfg.keep_every and epoch % tcfg.keep_every == 0))
+    every = bool(tcfg.keep_every) and epoch % tcfg.keep_every == 0
+    return 1 <= epoch <= tcfg.epochs and (epoch in tcfg.keep_epochs or every)
 
 
 def hook_schedule(tcfg: TrainConfig) -> list[tuple[str, int]]:
