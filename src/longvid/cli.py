@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "longvid.train.command",
     "longvid.sample.commands",
     "longvid.sample.encode_latents",
+    "longvid.sample.generate",
     "longvid.metrics.commands",
     "longvid.report.commands",
     "longvid.config",

@@ -4,8 +4,8 @@ Frames are returned in **presentation order**: some real recordings hand frames 
 out of order (decode order, broken muxers); :func:`iter_frames` therefore passes the decoded frames through a
 small reorder buffer keyed by ``pts`` and :func:`read_video` sorts the whole video by ``pts``. A file that cannot be
 opened or decoded, or that holds fewer frames than its container declares (truncated), raises
-:class:`VideoReadError` naming the file. Writers are atomic (:func:`longvid.fsutil.atomic_path`: temporary file in
-the same folder + ``os.replace``).
+:class:`VideoReadError` naming the file. Writers are atomic (temporary file in the same folder + ``os.replace``:
+:func:`longvid.fsutil.atomic_path`; :class:`VideoWriter` encodes block by block and moves the file on ``close()``).
 """
 
 from __future__ import annotations
@@ -116,37 +116,84 @@ def video_codec(suffix: str) -> str:
     return "mpeg4"
 
 
-def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, codec: str | None = None,
-                quality: int = 18) -> Path:
-    """Write uint8 ``(T, H, W, 3)`` frames to ``path`` (container from the suffix) atomically.
+class VideoWriter:
+    """A video file written block by block (memory flat in the length), moved into place by :meth:`close`.
 
-    ``quality`` is the libx264 CRF (or mapped to an MPEG-4 qscale); H and W must be even (yuv420p).
+    The container comes from the suffix, the codec from :func:`video_codec` unless given; ``quality`` is the libx264
+    CRF (or mapped to an MPEG-4 qscale); width and height must be even (yuv420p). Until ``close()`` the frames live
+    in a hidden temporary file beside ``path``; :meth:`abort` removes it.
     """
-    import av
-    from fractions import Fraction
 
-    path = Path(path)
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"{path}: frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
-    _, height, width, _ = frames.shape
-    if height % 2 or width % 2:
-        raise ValueError(f"{path}: yuv420p needs even frame sizes, got {width}x{height}; crop or pad first")
-    codec = codec or video_codec(path.suffix)
-    with atomic_path(path, suffix=path.suffix) as tmp, av.open(str(tmp), mode="w") as container:
-        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+    def __init__(self, path: str | os.PathLike, width: int, height: int, fps: float = 25.0,
+                 codec: str | None = None, quality: int = 18):
+        import av
+        from fractions import Fraction
+
+        self.path = Path(path)
+        if height % 2 or width % 2:
+            raise ValueError(f"{self.path}: yuv420p needs even frame sizes, got {width}x{height}; crop or pad first")
+        self.codec, self.size = codec or video_codec(self.path.suffix), (height, width)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp{self.path.suffix}")
+        self.container = av.open(str(self.tmp), mode="w")
+        stream = self.container.add_stream(self.codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if codec == "libx264":
+        if self.codec == "libx264":
             stream.options = {"crf": str(quality), "preset": "veryfast"}
         else:
             stream.bit_rate = 8_000_000  # near-lossless cap; qmax bounds the quantiser
             stream.options = {"qmin": "1", "qmax": str(max(2, min(31, quality // 4)))}
+        self.stream, self.frames = stream, 0
+
+    def write(self, frames: np.ndarray) -> None:
+        """Append uint8 ``(n, H, W, 3)`` frames."""
+        import av
+
+        frames = np.asarray(frames)
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[1:3] != self.size:
+            raise ValueError(f"{self.path}: frames must be uint8 (n, {self.size[0]}, {self.size[1]}, 3), got "
+                             f"{frames.dtype} {frames.shape}")
         for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+            for packet in self.stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
+                self.container.mux(packet)
+        self.frames += len(frames)
+
+    def close(self) -> Path:
+        """Flush the encoder, close the file and move it into place."""
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+            self.container.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the unfinished file."""
+        try:
+            self.container.close()
+        except Exception:  # noqa: BLE001 - the file is being thrown away
+            pass
+        if self.tmp.exists():
+            os.unlink(self.tmp)
+
+
+def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, codec: str | None = None,
+                quality: int = 18) -> Path:
+    """Write uint8 ``(T, H, W, 3)`` frames to ``path`` (container from the suffix) atomically (:class:`VideoWriter`)."""
+    path = Path(path)
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"{path}: frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    writer = VideoWriter(path, frames.shape[2], frames.shape[1], fps=fps, codec=codec, quality=quality)
+    try:
+        writer.write(frames)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
 
 
 def save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:

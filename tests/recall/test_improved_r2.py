@@ -46,11 +46,21 @@ def test_defaults_keep_the_variants_own_noise_branch():
 
 
 def test_noise_generation_loss_adds_the_noise_clip_to_both_steps():
-    """v4: G runs on the encoded pair (2B) in the D step and the joint step; with recall.noise also on z~ (B) in
-    both: a fake for D, an adversarial term for G (Table 5.7)."""
-    assert generator_batches(recipe()) == [4, 4]
+    """v4: G runs once per iteration on the encoded pair (2B), the pass both the D step and the joint step use;
+    with recall.noise also once on z~ (B): a fake for D, an adversarial term for G (Table 5.7)."""
+    assert generator_batches(recipe()) == [4]
     r = recipe(noise=True)
-    assert generator_batches(r) == [4, 2, 4, 2]
+    assert generator_batches(r) == [4, 2]
+    seen = []
+    r._adv_terms = lambda fakes, singles, target: seen.append([f.shape[0] for f in fakes]) or (0 * fakes[0].sum(),) * 2
+    r.update_parts = lambda names, loss: None
+    r.step({"video": window()})
+    assert seen == [[2, 2], [2, 2, 2], [2], [2, 2, 2], [2]]  # real pair; x^1..3 and x~ for D, then for G
+
+
+def test_v1_regenerates_only_after_the_encoder_update():
+    """v1-v3 (EncGAN3's schedule): the shared pass (2B, and x~), then x^ again from the updated encoder (2B)."""
+    assert generator_batches(recipe(loss="v1")) == [4, 2, 4]
 
 
 def test_noise_terms_reach_the_generator():
@@ -62,7 +72,8 @@ def test_noise_terms_reach_the_generator():
         r.model.zero_grad()
         z_tilde = r.model.sample_latents(2) if noise else None
         torch.manual_seed(5)  # the same posterior draws in both runs: only the x~ terms differ
-        r._joint_step(*r_split(r), z_tilde)
+        x1, x2 = r_split(r)
+        r._joint_step(x1, x2, r.generation(x1, x2, z_tilde))
         grads[noise] = torch.cat([p.grad.flatten() for p in r.model.generator.parameters() if p.grad is not None])
     assert not torch.allclose(grads[False], grads[True])
 

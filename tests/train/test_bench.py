@@ -69,3 +69,12 @@ def test_trial_times_the_real_steps_after_a_warm_up(monkeypatch):
     row = bench.trial(64, 16, 2, 2, "cpu", 1)
     assert row["status"] == "ok" and row["sec_per_iter"] == 3.0  # the mean of the timed steps, warm-up left out
     assert next(durations, None) is None  # one warm-up + 2 timed steps of the real recipe ran
+
+
+def test_train_step_bench_times_both_schedules_interleaved(tmp_path):
+    """The issue-17 comparison on tiny widths: both schedules timed, G forwards 2 (regenerating) vs 1 (current)."""
+    from longvid.bench.train_step import compare
+
+    result = compare("g3an_64", 16, 2, 1, "cpu", model={"g_ch": 4, "d_ch": 4, "fsa_after": 2})
+    assert {k: v["g_forwards"] for k, v in result.items()} == {"regenerating": 2, "current": 1}
+    assert all(len(v["times"]) == 1 and v["median_sec"] > 0 for v in result.values())

@@ -17,6 +17,7 @@ from longvid.train.distributed import Context
 from longvid.train.loop import fit
 from longvid.train.signals import EXIT_INTERRUPTED
 from longvid.recipes.encgan3 import EncGAN3Recipe
+from longvid.bench.train_step import regenerating_g3an_step
 
 
 def _recipe(run, **cfg):
@@ -61,6 +62,44 @@ def test_g3an_has_no_encoder_step_and_modes_must_match_the_model():
         _recipe(tiny_run(), encoder_mode="none")
     with pytest.raises(ValueError, match="encoder_mode: none"):
         _recipe(run, encoder_mode="train_test")
+
+
+def _calls(module) -> list:
+    """Batch sizes of `module`'s forward calls, appended as they happen."""
+    sizes = []
+    module.register_forward_pre_hook(lambda mod, args: sizes.append(args[0].shape[0]))
+    return sizes
+
+
+def test_one_step_runs_g_three_times_and_the_encoder_twice():
+    """x_tilde and the first x_hat serve D's step and the step after it; only x_hat after the encoder's update
+    is generated again (Sec. 3.4.2)."""
+    recipe, model = _recipe(tiny_run())
+    g, enc = _calls(model.generator), _calls(model.encoder)
+    recipe.step({"video": torch.rand(2, 16, 3, 64, 64) * 2 - 1})
+    assert (len(g), len(enc)) == (3, 2)
+
+
+def test_g3an_step_generates_once_and_equals_the_two_forward_step():
+    """The same losses and the same D update as the old step. G's update agrees up to float noise only: each G
+    forward in training mode advances spectral norm's power iteration (G3AN's layers), which the old step did twice,
+    and Adam turns the ~0 gradients of biases before BatchNorm into full-size steps of either sign."""
+    run = tiny_run()
+    run["model"]["use_encoder"] = False
+    x = torch.rand(2, 16, 3, 64, 64, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    new, new_model = _recipe(run)
+    old, old_model = _recipe(run)
+    g = _calls(new_model.generator)
+    torch.manual_seed(1)
+    got = new.step({"video": x})
+    torch.manual_seed(1)
+    want = regenerating_g3an_step(old, x)  # the bench baseline: x_tilde generated for D, again for G
+    assert len(g) == 1
+    assert got == pytest.approx(want, rel=1e-5)  # G's loss: x_tilde after one spectral-norm power step, not two
+    old_params = dict(old_model.named_parameters())
+    for name, p in new_model.named_parameters():  # D's update saw the same x_tilde, bit for bit
+        if not name.startswith("generator"):
+            torch.testing.assert_close(p, old_params[name], rtol=0, atol=0, msg=name)
 
 
 class KillAtThree(EncGAN3Recipe):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-BENCHMARKS = ("data", "train", "metrics", "recall")
+BENCHMARKS = ("data", "train", "train_step", "metrics", "recall")
 
 
 def _exists(module: str) -> bool:

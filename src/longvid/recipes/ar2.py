@@ -12,6 +12,10 @@ Unlike R2 (recipes/recall.py) only X¹ is encoded and generated, and the generat
   former clip, then the first r generated frames (`recall.r3vd: false` drops it).
 * **Discriminators first** (Sec. 5.3.4): D_I = Eq. 3.5 (a shared random frame index of X¹ real; of x̂ and x̃ fake,
   averaged as Alg. 9 l. 18); D_V = Eq. 5.2: X¹ real; x̂, the stitched clip and x̃ fake, averaged (Alg. 9 l. 19).
+* **One generation pass** (Alg. 9 l. 9–15 once per iteration): x̂, x̃ and the stitched clip are generated once,
+  with gradient; D's step takes them detached (neither Enc nor G changes in between) and the joint step
+  backpropagates through the same graph. Until issue 17 each step generated them again (a second posterior draw).
+  Global RNG use per iteration: z̃; the draw of (z_c, z_m); D_I's frame index (D's step, then the joint step's).
 * **Encoder + Generator jointly** (Eq. 5.1): prediction + KL of both latents + non-saturating adversarial terms
   of x̂ (D_V averaged over x̂ and the stitched clip as R2's Eq. 4.4 reading; D_I of a frame) and of x̃ (D_V, D_I).
 Options come from the run config's `recall:` block (`RecallConfig`: clip, overlap, r_enc, r3vd, latent); AR2 has
@@ -86,15 +90,15 @@ class AR2Recipe(RecallRecipe):
         from longvid.models.recall import split_window
 
         former, latter = split_window(batch["video"], self.rcfg)  # X¹ (frames 0…15), X² (frames r…r+15)
-        z_tilde = self.model.sample_latents(former.shape[0], device=former.device)  # the same z̃ in both steps
-        return self.discriminator_step(former, z_tilde) | self.encoder_generator_step(former, latter, z_tilde)
+        z_tilde = self.model.sample_latents(former.shape[0], device=former.device)
+        with self.ctx.autocast():  # the one generation pass of Alg. 9 l. 9-15: D's fakes (detached) and Eq. 5.1
+            gen = self.generate(former, z_tilde, grad=True)
+        return self.discriminator_step(former, gen) | self.encoder_generator_step(former, latter, gen)
 
-    def discriminator_step(self, former, z_tilde) -> dict:
-        """-(Eq. 3.5) for D_I and -(Eq. 5.2) for D_V, fakes averaged (Alg. 9 l. 18–19); one backward."""
-        import torch
-
-        with torch.no_grad(), self.ctx.autocast():
-            x_hat, x_tilde, stitched, _ = self.generate(former, z_tilde, grad=False)
+    def discriminator_step(self, former, gen) -> dict:
+        """-(Eq. 3.5) for D_I and -(Eq. 5.2) for D_V on the detached fakes of `gen`, averaged (Alg. 9 l. 18–19)."""
+        x_hat, x_tilde, stitched, _ = gen
+        x_hat, x_tilde, stitched = (None if t is None else t.detach() for t in (x_hat, x_tilde, stitched))
         with self.ctx.autocast():
             real_v, real_i = self._adv_terms([former], [former], 1.0)
             fakes = [f for f in (x_hat, stitched, x_tilde) if f is not None]
@@ -103,13 +107,14 @@ class AR2Recipe(RecallRecipe):
         self.update_parts(("image_discriminator", "video_discriminator"), l_di + l_dv)
         return {"d_image": l_di.item(), "d_video": l_dv.item()}
 
-    def encoder_generator_step(self, former, latter, z_tilde) -> dict:
-        """Eq. 5.1: prediction of X² + both KLs + adversarial terms of x̂ (and stitched) and x̃, one backward."""
+    def encoder_generator_step(self, former, latter, gen) -> dict:
+        """Eq. 5.1 on `gen` (the pass D saw): prediction of X² + both KLs + adversarial terms of x̂ (and stitched)
+        and x̃, one backward."""
         from longvid.recipes.losses import kl_term
 
         cfg = self.cfg
+        x_hat, x_tilde, stitched, (mu_c, lv_c, mu_m, lv_m) = gen
         with self.ctx.autocast():
-            x_hat, x_tilde, stitched, (mu_c, lv_c, mu_m, lv_m) = self.generate(former, z_tilde, grad=True)
             rec = prediction_loss(latter, x_hat, self.ref)
             n = former[0].numel()  # T*C*H*W of one clip: Eq. 5.1's KL : L1 ratio (losses.kl_term, docs/learning.md)
             kl = kl_term(mu_c, lv_c, cfg.kl_reduction, n) + kl_term(mu_m, lv_m, cfg.kl_reduction, n)

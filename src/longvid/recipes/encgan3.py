@@ -1,18 +1,26 @@
 """EncGAN3 / G3AN training recipe: Alg. 1 with the update order of Sec. 3.3.2 (D -> Enc -> G), Eq. 3.1-3.6.
 
 One iteration on a batch x (B, T, C, H, W):
-1. **Discriminators** (Eq. 3.5, 3.6). Fakes are the reconstruction x_hat = G(sample(Enc(x))) and the noise clip
-   x_tilde = G(z_tilde), z_tilde ~ N(0, I), both generated without gradient. D_V scores whole clips; D_I one
-   uniformly random frame of each clip (independent index per clip and per source). One backward of
+0. **Shared forwards.** The noise clip x_tilde = G(z_tilde), z_tilde ~ N(0, I), and the reconstruction
+   x_hat = G(sample(Enc(x))) are generated once, with gradient: G and Enc do not change before the steps that use
+   them, so D's step takes their detached values and the later steps backpropagate through the same graphs
+   (Alg. 1 draws one sample and generates one x_hat per iteration). Per iteration G runs 3 times (G3AN: once)
+   and Enc twice, against 5 (2) and 3 when every step generated its own clips (until issue 17; same D step).
+   Side effects of the fewer forwards: BatchNorm running statistics and spectral norm's power iteration advance
+   once per forward; and the encoder's loss uses the sample D saw, not a second draw.
+1. **Discriminators** (Eq. 3.5, 3.6). Fakes are x_hat and x_tilde of step 0, detached. D_V scores whole clips;
+   D_I one uniformly random frame of each clip (independent index per clip and per source). One backward of
    L_DI + L_DV, then each discriminator's own Adam steps.
 2. **Encoder** (Eq. 3.1, or Eq. 3.9 for loss variants ``diffmaps_enc`` / ``diffmaps``): L1 reconstruction of
-   x_hat = G(sample(Enc(x))) plus the KL of both latents. The gradient flows *through* G into the encoder (the
+   step 0's x_hat plus the KL of both latents. The gradient flows *through* G into the encoder (the
    reconstruction depends on the encoder only via G) but only the encoder's Adam steps; G's gradients from this
    pass are discarded.
 3. **Generator** (Eq. 3.4 read as non-saturating BCE + L1, or Eq. 3.10 for ``diffmaps``): "we run the model
    again with the optimized Discriminator and Encoder" (Sec. 3.4.2): the updated encoder re-encodes x (no
-   gradient to the encoder, a fresh reparameterisation draw), G regenerates x_hat and x_tilde (same z_tilde as in
-   step 1) and is scored by the updated D_V and D_I: four BCE terms (x_hat, x_tilde) x (D_V, D_I) + L1.
+   gradient to the encoder, a fresh reparameterisation draw) and G regenerates x_hat; with step 0's x_tilde both
+   are scored by the updated D_V and D_I: four BCE terms (x_hat, x_tilde) x (D_V, D_I) + L1.
+Global RNG use per iteration, in order: z_tilde; the step-0 draw of (z_c, z_m); D_I's frame indices (real, then
+each fake); the step-3 draw; G's frame indices.
 All weights are 1 as printed (``train.recon_weight`` / ``kl_weight`` / ``adv_weight`` exist for studies).
 G3AN (``model.use_encoder: false``; ``train.encoder_mode: auto`` or ``none``): step 2 is skipped, the fakes are
 x_tilde only and G's loss has no reconstruction term.
@@ -79,11 +87,15 @@ class EncGAN3Recipe(Recipe):
         g, d_i, d_v = m.generator, m.image_discriminator, m.video_discriminator
         out = {}
 
-        # 1. discriminators (Eq. 3.5, 3.6)
-        with torch.no_grad(), ctx.autocast():
-            fakes = [g(*z_tilde)]  # x_tilde (B, T, C, H, W)
+        # 0. the forwards the steps share (module docstring): x_tilde and the first x_hat, with gradient
+        with ctx.autocast():
+            x_tilde = g(*z_tilde)  # (B, T, C, H, W): D's fake (detached) and G's noise term in step 3
             if self.use_encoder:
-                fakes.insert(0, g(*self._encode_sample(x)[0]))  # x_hat
+                z, (mu_c, lv_c, mu_m, lv_m) = self._encode_sample(x)
+                x_hat = g(*z)  # D's fake (detached) and the encoder's reconstruction in step 2
+
+        # 1. discriminators (Eq. 3.5, 3.6)
+        fakes = [x_hat.detach(), x_tilde.detach()] if self.use_encoder else [x_tilde.detach()]
         with ctx.autocast():
             l_dv = discriminator_loss(d_v(x), [d_v(f) for f in fakes])
             l_di = discriminator_loss(d_i(random_frames(x)), [d_i(random_frames(f)) for f in fakes])
@@ -94,17 +106,17 @@ class EncGAN3Recipe(Recipe):
         # 2. encoder (Eq. 3.1 / 3.9)
         if self.use_encoder:
             with ctx.autocast():
-                z, (mu_c, lv_c, mu_m, lv_m) = self._encode_sample(x)
-                rec = self._recon(x, g(*z), "encoder")
+                rec = self._recon(x, x_hat, "encoder")
                 n = x[0].numel()  # T*C*H*W: the KL : L1 ratio of Eq. 3.1 (losses.kl_term)
                 kl = kl_term(mu_c, lv_c, cfg.kl_reduction, n) + kl_term(mu_m, lv_m, cfg.kl_reduction, n)
                 l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
             self.update_parts(("encoder",), l_enc)
             out |= {"enc": l_enc.item(), "enc_recon": rec.item(), "enc_kl": kl.item()}
+            del x_hat
 
-        # 3. generator (Eq. 3.4 / 3.10, non-saturating)
+        # 3. generator (Eq. 3.4 / 3.10, non-saturating); x_hat again from the updated encoder (Sec. 3.4.2)
         with ctx.autocast():
-            fakes = [g(*z_tilde)]
+            fakes = [x_tilde]
             if self.use_encoder:
                 with torch.no_grad():
                     z = self._encode_sample(x)[0]

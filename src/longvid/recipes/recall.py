@@ -25,6 +25,13 @@ not T_c − T_o = 7). Both clips go through the *same* EncGAN3 (weights shared a
   sampled codes (Fig. 5.8; the KL terms stay); `recall.noise: true` with v4 adds EncGAN3's noise branch
   (x~ = G(z~), z~ ~ N(0, I), a fake for D_V / D_I and two non-saturating terms for G; Table 5.7, Fig. 5.10).
   `model.g_mode` (3d / 1p2d, Table 5.6) is the preset improved_r2_128 / improved_r2_128_1p2d.
+* **One generation pass** (`RecallRecipe.generation`): both clips are encoded, sampled and generated once per
+  iteration, with gradient, and x̃ = G(z̃) once: D's step takes the detached clips (neither Enc nor G changes before
+  the steps that use them), the v4 joint step or the v1–v3 encoder step backpropagates through the same graph, and
+  only v1–v3's generator step regenerates x̂ from the updated encoder (Sec. 3.3.2). Alg. 6 generates X̂¹, X̂² once per
+  iteration; until issue 17 the recipe generated them (and x̃) again for every step, with a fresh draw.
+  Global RNG use per iteration: z̃; the draw of (z_c, z_m); D_I's frame indices (D's step, then G's); v1–v3 add
+  the generator step's draw before G's frame indices.
 Every term is averaged over the clips it applies to; weights from `train.*_weight` (1 as printed); GAN terms are
 BCE on logits and reconstruction terms mean absolute errors (recipes/losses.py readings).
 The recipe's own options come from the run config's `recall:` block (`models/sections.py`, carried by the model as
@@ -118,19 +125,25 @@ class RecallRecipe(Recipe):
         x1, x2 = split_window(batch["video"], self.rcfg)  # (B, T, C, H, W) each
         noise = self.rcfg.noise_branch  # v1-v3 keep EncGAN3's noise branch; v4 only with recall.noise: true
         z_tilde = self.model.sample_latents(x1.shape[0], device=x1.device) if noise else None
-        out = self._discriminator_step(x1, x2, z_tilde)
+        gen = self.generation(x1, x2, z_tilde)
+        out = self._discriminator_step(x1, x2, gen)
         joint = self.rcfg.loss == "v4"
-        return out | (self._joint_step(x1, x2, z_tilde) if joint else self._separate_steps(x1, x2, z_tilde))
+        return out | (self._joint_step(x1, x2, gen) if joint else self._separate_steps(x1, x2, gen))
 
-    def _discriminator_step(self, x1, x2, z_tilde) -> dict:
-        """Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD); v1-v3 add the noise clip x̃ as a fake."""
-        import torch
+    def generation(self, x1, x2, z_tilde):
+        """The iteration's one generation pass, with gradient (module docstring, "One generation pass"):
+        (x̂¹, x̂², x̂³ or None, (mu_c, lv_c, mu_m, lv_m), x̃ or None)."""
+        with self.ctx.autocast():
+            f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
+            x_tilde = self.model.generator(*z_tilde) if z_tilde is not None else None  # (B, T, C, H, W)
+        return f1, f2, f3, stats, x_tilde
 
-        ctx = self.ctx
-        with torch.no_grad(), ctx.autocast():
-            f1, f2, f3, _ = self._fakes(x1, x2, enc_grad=False)
-            x_tilde = self.model.generator(*z_tilde) if z_tilde is not None else None
-        with ctx.autocast():
+    def _discriminator_step(self, x1, x2, gen) -> dict:
+        """Eq. 4.5 + Eq. 4.7 (Eq. 4.6 without R_3VD) on the detached fakes of `gen`; v1-v3 (and recall.noise) add
+        the noise clip x̃ as a fake."""
+        f1, f2, f3, _, x_tilde = gen
+        f1, f2, f3, x_tilde = (None if t is None else t.detach() for t in (f1, f2, f3, x_tilde))
+        with self.ctx.autocast():
             real_v, real_i = self._adv_terms([x1, x2], [x1, x2], 1.0)
             fake_v, fake_i = self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 0.0)
             l_dv, l_di = real_v + fake_v, real_i + fake_i
@@ -149,33 +162,33 @@ class RecallRecipe(Recipe):
         kl = kl_term(mu_c, lv_c, red, n) + kl_term(mu_m, lv_m, red, n)
         return self._recon(x1, x2, *fakes), kl
 
-    def _joint_step(self, x1, x2, z_tilde=None) -> dict:
-        """v4: Encoder + Generator jointly with Eq. 4.4; with `z_tilde` (recall.noise: true, Table 5.7) also the
-        non-saturating terms of x~ = G(z~) through D_V and D_I (EncGAN3's noise terms of Eq. 3.4)."""
+    def _joint_step(self, x1, x2, gen) -> dict:
+        """v4: Encoder + Generator jointly with Eq. 4.4 on `gen` (the pass D saw); with x̃ (recall.noise: true,
+        Table 5.7) also the non-saturating terms of x̃ = G(z̃) through D_V and D_I (EncGAN3's noise terms of
+        Eq. 3.4)."""
         cfg = self.cfg
+        f1, f2, f3, stats, x_tilde = gen
         with self.ctx.autocast():
-            f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
             rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
-            if z_tilde is not None:
-                x_tilde = self.model.generator(*z_tilde)
+            if x_tilde is not None:
                 adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             loss = cfg.recon_weight * rec + cfg.kl_weight * kl + cfg.adv_weight * adv
         self.update_parts(("encoder", "generator"), loss)
         return {"encg": loss.item(), "recon": rec.item(), "kl": kl.item(), "g_adv": adv.item()}
 
-    def _separate_steps(self, x1, x2, z_tilde) -> dict:
-        """v1-v3: Encoder (recon + KL; G's gradients discarded), then Generator on a re-encoding by the updated
-        encoder (no gradient to it): adversarial terms of x̂ and x̃ + recon (EncGAN3's schedule, Sec. 3.3.2)."""
+    def _separate_steps(self, x1, x2, gen) -> dict:
+        """v1-v3: Encoder (recon + KL of `gen`; G's gradients discarded), then Generator on a re-encoding by the
+        updated encoder (no gradient to it): adversarial terms of x̂ and of `gen`'s x̃ + recon (EncGAN3's schedule,
+        Sec. 3.3.2)."""
         cfg = self.cfg
+        f1, f2, f3, stats, x_tilde = gen
         with self.ctx.autocast():
-            f1, f2, f3, stats = self._fakes(x1, x2, enc_grad=True)
             rec, kl = self._recon_kl(x1, x2, (f1, f2, f3), stats)
             l_enc = cfg.recon_weight * rec + cfg.kl_weight * kl
         self.update_parts(("encoder",), l_enc)
         with self.ctx.autocast():
             f1, f2, f3, _ = self._fakes(x1, x2, enc_grad=False, gen_grad=True)
-            x_tilde = self.model.generator(*z_tilde)
             adv = sum(self._adv_terms([f for f in (f1, f2, f3) if f is not None], [f1, f2], 1.0))
             adv = adv + sum(self._adv_terms([x_tilde], [x_tilde], 1.0))
             g_rec = self._recon(x1, x2, f1, f2, f3)

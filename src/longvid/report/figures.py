@@ -207,6 +207,8 @@ def checkpoints_figure(spec: dict, metric_files: list[Path], stem: Path) -> dict
     """Fig. 5.8-5.10: one panel per metric ((a) FVD-16f, (b) FVD-128f), one line per `lines` entry (experiment x
     sampler, e.g. "train: mean, test: sample"), each point the metric file of one kept checkpoint; x = the epoch
     of the checkpoint that was sampled (samples.json, so `final` sits at the run's last epoch)."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     by_key = {tuple(Path(p).with_suffix("").parts[-3:]): Path(p) for p in metric_files}
     labels = spec.get("labels") or [f"{exp} ({sampler})" for exp, sampler in spec["lines"]]
@@ -214,11 +216,17 @@ def checkpoints_figure(spec: dict, metric_files: list[Path], stem: Path) -> dict
     fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 3.8), squeeze=False)
     for j, metric in enumerate(metrics):
         ax = axes[0][j]
+        epochs = set()
         for (exp, sampler), label in zip(spec["lines"], labels):
             points = sorted(_checkpoint_point(by_key, exp, sampler, epoch, metric) for epoch in spec["epochs"])
             ax.plot([x for x, _ in points], [y for _, y in points], marker="o", markersize=3, label=label)
+            epochs |= {x for x, _ in points}
         ax.set_title(f"({chr(ord('a') + j)}) {metric}", fontsize=9)
         ax.set_xlabel("training epoch")
+        if len(epochs) <= 10:  # few checkpoints (the smoke run's one): tick exactly those epochs
+            ax.set_xticks(sorted(epochs))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.legend(fontsize=7)
     fig.suptitle(_title(spec, figure_name(spec) + ": " + ", ".join(metrics) + " over training epochs"))

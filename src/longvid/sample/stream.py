@@ -4,7 +4,8 @@ the real-video reader and the runner (docs/contracts.md, "Samples").
 * ``SampleFolder``: ``<out>/videos/NNNNN.npy`` (uint8 T×H×W×3), each written chunk by chunk through
   ``StreamedVideo`` (``numpy.lib.format.open_memmap``: the file is created with its final shape, re-opened per
   chunk and unmapped after the write, so resident memory does not grow with the length) under a temporary name and
-  moved into place with ``os.replace`` when complete; ``mp4/NNNNN.mp4`` for the first K videos (for people);
+  moved into place with ``os.replace`` when complete; ``mp4/NNNNN.mp4`` for the first K videos (for people),
+  encoded from the same chunks as they are written (``longvid.io.VideoWriter``);
   ``samples.json`` written last, so its presence means the folder is complete. The manifest's ``count`` and
   ``frames`` are read back from the files written, beside what was requested (``count_requested``,
   ``frames_requested``).
@@ -63,12 +64,14 @@ class SampleRequest:
 
 
 class StreamedVideo:
-    """A uint8 (T, H, W, 3) .npy written chunk by chunk through open_memmap, moved into place on `close()`."""
+    """A uint8 (T, H, W, 3) .npy written chunk by chunk through open_memmap, moved into place on `close()`; with
+    `mp4` (a `longvid.io.VideoWriter`) every chunk is also encoded into that video as it comes; `on_write(n)` is
+    told of every n frames written (progress)."""
 
-    def __init__(self, path: Path, shape: tuple[int, int, int, int]):
+    def __init__(self, path: Path, shape: tuple[int, int, int, int], mp4=None, on_write=None):
         from numpy.lib.format import open_memmap
 
-        self.path, self.shape = Path(path), shape
+        self.path, self.shape, self.mp4, self.on_write = Path(path), shape, mp4, on_write
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f".{self.path.stem}.tmp{os.getpid()}.npy")
         del_me = open_memmap(self.tmp, mode="w+", dtype=np.uint8, shape=shape)  # header + full-size file
@@ -85,11 +88,19 @@ class StreamedVideo:
         mm[self.written : self.written + len(frames)] = frames
         mm.flush()
         del mm  # unmap: written pages leave this process's resident set
+        if self.mp4 is not None:
+            self.mp4.write(frames)
         self.written += len(frames)
+        if self.on_write is not None:
+            self.on_write(len(frames))
 
     def close(self) -> Path:
         if self.written != self.shape[0]:
+            if self.mp4 is not None:
+                self.mp4.abort()
             raise RuntimeError(f"{self.path}: {self.written} of {self.shape[0]} frames written")
+        if self.mp4 is not None:
+            self.mp4.close()
         os.replace(self.tmp, self.path)
         return self.path
 
@@ -123,20 +134,29 @@ class NpyFrames:
 
 
 class SampleFolder:
-    """The sample folder of docs/contracts.md, one video at a time (never all videos in memory)."""
+    """The sample folder of docs/contracts.md, one video at a time (never all videos in memory). The first `mp4`
+    videos are also encoded to ``mp4/NNNNN.mp4`` while they are written (`longvid.io.VideoWriter`: H.264 where
+    PyAV's FFmpeg has libx264, MPEG-4 part 2 otherwise); `progress(n)` is told of every n frames written."""
 
-    def __init__(self, out: str | Path, mp4: int = 8, fps: float = 25.0):
-        self.out, self.mp4, self.fps = Path(out), mp4, fps
+    def __init__(self, out: str | Path, mp4: int = 8, fps: float = 25.0, progress=None):
+        self.out, self.mp4, self.fps, self.progress = Path(out), mp4, fps, progress
         (self.out / "videos").mkdir(parents=True, exist_ok=True)
         self.indices: set[int] = set()
+        self.codecs: set[str] = set()
 
     def path(self, index: int) -> Path:
         return self.out / "videos" / f"{index:05d}.npy"
 
     def stream(self, index: int, frames: int, resolution: int) -> StreamedVideo:
         """An open (frames, res, res, 3) video to write chunk by chunk; `close()` it when complete."""
+        from longvid.io import VideoWriter
+
         self.indices.add(index)
-        return StreamedVideo(self.path(index), (frames, resolution, resolution, 3))
+        mp4 = None
+        if index < self.mp4:
+            mp4 = VideoWriter(self.out / "mp4" / f"{index:05d}.mp4", resolution, resolution, fps=self.fps)
+            self.codecs.add(mp4.codec)
+        return StreamedVideo(self.path(index), (frames, resolution, resolution, 3), mp4, self.progress)
 
     def add(self, index: int, video) -> None:
         """A whole video (T, C, H, W) in [-1, 1]."""
@@ -148,22 +168,22 @@ class SampleFolder:
         sink.close()
 
     def finish(self, meta: dict) -> Path:
-        """mp4 copies of the first `mp4` videos (read back memory-mapped) and samples.json (written last); count,
-        frames and resolution are those of the files written (a warning when they differ from the request)."""
-        from longvid.io import write_video
-
+        """samples.json (written last); count, frames and resolution are those of the files written (a warning when
+        they differ from the request), `mp4_codec` the codec of the mp4 copies (null without any)."""
         shapes = {i: NpyFrames(self.path(i)).shape for i in sorted(self.indices)}
         lengths = sorted({s[0] for s in shapes.values()})
         if len(lengths) > 1:
             raise RuntimeError(f"{self.out}: videos of different lengths {lengths}; a sampler writes one length")
         frames = lengths[0] if lengths else 0
-        for i in [i for i in shapes if i < self.mp4]:
-            write_video(self.out / "mp4" / f"{i:05d}.mp4", np.load(self.path(i), mmap_mode="r"), fps=self.fps)
         asked = meta.get("frames_requested")
         if asked is not None and asked != frames:
             print(f"[sample] warning: {asked} frames requested, {frames} written ({self.out})", file=sys.stderr)
+        if self.codecs - {"libx264"}:
+            print(f"[sample] note: this PyAV build has no libx264; the mp4 copies are {sorted(self.codecs)} "
+                  "(MPEG-4 part 2), playable by ffmpeg / VLC but not by every browser", file=sys.stderr)
         meta = {"count": len(shapes), "frames": frames, "length": frames,
-                "resolution": int(next(iter(shapes.values()))[1]) if shapes else 0} | meta
+                "resolution": int(next(iter(shapes.values()))[1]) if shapes else 0,
+                "mp4_codec": ",".join(sorted(self.codecs)) or None} | meta
         return atomic_write_text(self.out / "samples.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
@@ -256,11 +276,15 @@ def vdrej_keys(request: SampleRequest) -> dict:
 
 
 def run_sampler(name: str, sampler, request: SampleRequest, checkpoint: Path, out: Path, mp4: int = 8,
-                device: str = "auto") -> Path:
-    """Load `checkpoint`, run `sampler` (a SAMPLERS entry named `name`) into `out`, write samples.json."""
+                device: str = "auto", check=None, progress=None, fps: float = 25.0) -> Path:
+    """Load `checkpoint`, run `sampler` (a SAMPLERS entry named `name`) into `out`, write samples.json.
+    `check(run_cfg)` may refuse the checkpoint (SystemExit) before anything is written; `progress(n)` is told of
+    every n frames written (SampleFolder)."""
     dev = pick_device(device)
     model, run_cfg, epoch = load_model(checkpoint, dev)
-    folder = SampleFolder(out, mp4=mp4)
+    if check is not None:
+        check(run_cfg)
+    folder = SampleFolder(out, mp4=mp4, fps=fps, progress=progress)
     start = time.perf_counter()
     extra = sampler(model, run_cfg, request, folder, dev)  # the videos are on disk when it returns
     seconds = time.perf_counter() - start  # generation + writing, not the model load (Table 5.11's time column)
