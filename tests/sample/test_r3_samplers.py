@@ -101,3 +101,15 @@ def test_initial_clips_come_from_the_training_videos(world, tmp_path):
     _, meta = sample(tmp_path, ckpt, videos, "test_only", "r3_faster", "--frames", "20", "--latent", "mean",
                      "--split", "test")
     assert meta["real_videos"] == ["v0", "v0", "v0"]
+
+
+def test_longvid_generate_runs_the_r3_samplers(world, tmp_path):
+    """`longvid generate --method r3-robust | r3-faster` (issue 17): the same samplers, with MP4 beside the .npy."""
+    root, ckpt, videos = world
+    for method in ("r3-robust", "r3-faster"):
+        out = tmp_path / method
+        assert main(["generate", "--checkpoint", str(ckpt), "--method", method, "--frames", "20", "--count", "2",
+                     "--videos", str(videos), "--latent", "mean", "--out", str(out), "--device", "cpu"]) == 0
+        meta = json.loads((out / "samples.json").read_text())
+        assert (meta["count"], meta["frames"], meta["sampler"]) == (2, 20, method.replace("-", "_"))
+        assert (out / "mp4" / "00001.mp4").is_file()

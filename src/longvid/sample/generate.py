@@ -6,10 +6,10 @@ workflow's sample folders and these files come from one code path:
 
 * ``r2``  -> ``recall`` (Alg. 7, with ``--latent vdrej`` Alg. 8): R2 / improved R2 recall over windows of the real
   videos of ``--videos`` (a video store ``resources/videos/<ds>/<res>``; video i reads real video i mod N);
-* ``ar2`` -> ``ar2`` (Alg. 10): AR2 from noise alone.
-The R3 methods (Alg. 11, ``r3-robust`` / ``r3-faster``) are one line each here once their samplers are registered;
-their initial real clips come from ``--videos`` as the samplers read them (video i: real video i mod N), so there is
-no separate ``--init-clip`` option.
+* ``ar2`` -> ``ar2`` (Alg. 10): AR2 from noise alone;
+* ``r3-robust`` / ``r3-faster`` -> ``r3_robust`` / ``r3_faster`` (Alg. 11, Table 5.11): R3 from real initial clips
+  of ``--videos`` as the samplers read them (video i: the first 16 frames of training video i mod N), so there is no
+  separate ``--init-clip`` option.
 
 Out: ``<out>/videos/NNNNN.npy`` (uint8 T×H×W×3) and ``<out>/mp4/NNNNN.mp4`` (H.264 where PyAV's FFmpeg has libx264,
 else MPEG-4 part 2 with a note) per video, both written block by block as the sampler yields frames (memory flat
@@ -38,6 +38,8 @@ class Method:
 METHODS = {
     "r2": Method("recall", ("recall",), True, "R2 / improved R2 (Alg. 7; Alg. 8 with --latent vdrej), over --videos"),
     "ar2": Method("ar2", ("ar2",), False, "AR2 (Alg. 10) from noise alone"),
+    "r3-robust": Method("r3_robust", ("r3",), True, "R3 GPT_robust (Alg. 11; --latent vdrej) from initial clips"),
+    "r3-faster": Method("r3_faster", ("r3",), True, "R3 GPT_faster (Table 5.11): all latents, then the clips"),
 }
 
 
