@@ -76,5 +76,6 @@ def test_run_writes_one_row_per_width_and_candidate_count(tmp_path):
         assert s > 0 and f > 0
         assert float(r["overhead_ratio"]) == pytest.approx(s / f - 1, rel=1e-4, abs=1e-5)
         assert float(r["sampler_s"]) == pytest.approx(s * 17, rel=1e-4)
+        assert float(r["sampler_spread"]) == float(r["forward_spread"]) == 0  # one repeat
     with pytest.raises(SystemExit, match="must be >= 1"):
         bench.run(p.parse_args(["--out", str(out), "--candidates", "0", "--device", "cpu"]))

@@ -12,6 +12,7 @@ seconds of `clock`: wall time on CUDA, the process's CPU time on CPU (one torch 
 a shared machine, which inflate wall time by up to 2x here);
 overhead_ratio = s_per_frame / forward_s_per_frame − 1 is the sampler's own share (drawing N codes video by video,
 stitching the previous clip's frames in front of every candidate, keeping the best): the goal is < 0.10 (issue 15).
+sampler_spread / forward_spread = (max − min) / median of the repeats: a ratio inside them is noise.
 Weights are untrained (time does not depend on them). Rows: `results/bench/vdrej_cost.csv`.
 """
 
@@ -28,8 +29,9 @@ from pathlib import Path
 
 from longvid.fsutil import atomic_path
 
-COLUMNS = ("machine", "device", "date", "clock", "threads", "preset", "widths", "batch_size", "frames", "clips", "candidates",
-           "repeats", "s_per_frame", "forward_s_per_frame", "overhead_ratio", "sampler_s", "forward_s", "load_avg")
+COLUMNS = ("machine", "device", "date", "clock", "threads", "preset", "widths", "batch_size", "frames", "clips",
+           "candidates", "repeats", "s_per_frame", "forward_s_per_frame", "overhead_ratio", "sampler_s", "forward_s",
+           "sampler_spread", "forward_spread", "load_avg")  # spread: (max - min) / median of the repeats
 # the `model.*` size_overrides of tests/smoke/config.yaml (a test keeps the two equal)
 SMOKE_WIDTHS = {"fsa_after": 3, "dim_zc": 16, "g_ch": 4, "d_ch": 4, "e_ch": 4, "e_fc": 32}
 WIDTHS = {"smoke": SMOKE_WIDTHS, "full": {}}
@@ -131,7 +133,13 @@ def measure(model, batch: int, frames: int, n: int, repeats: int) -> dict:
         raise RuntimeError(f"the AR2 sampler made {made['frames']} frames, asked for {frames}")
     s, f = statistics.median(seconds["sampler"]), statistics.median(seconds["forward"])
     return {"clips": clips, "sampler_s": s, "forward_s": f, "s_per_frame": s / (batch * frames),
-            "forward_s_per_frame": f / (batch * frames), "overhead_ratio": s / f - 1}
+            "forward_s_per_frame": f / (batch * frames), "overhead_ratio": s / f - 1,
+            "sampler_spread": spread(seconds["sampler"]), "forward_spread": spread(seconds["forward"])}
+
+
+def spread(values: list[float]) -> float:
+    """(max − min) / median: how far apart the repeats fell (an overhead_ratio inside it is noise)."""
+    return (max(values) - min(values)) / statistics.median(values)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,7 +175,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write(path: Path, rows: list[dict]) -> None:
-    floats = ("s_per_frame", "forward_s_per_frame", "overhead_ratio", "sampler_s", "forward_s")
+    floats = ("s_per_frame", "forward_s_per_frame", "overhead_ratio", "sampler_s", "forward_s", "sampler_spread",
+              "forward_spread")
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
