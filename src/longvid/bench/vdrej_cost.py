@@ -93,7 +93,7 @@ def network_pass(model, inputs: dict, clips: int) -> None:
         for j in range(clips):
             if j:
                 model.encode(inputs["prev"])
-            model.video_discriminator(model.generate(*inputs["codes"]))
+            model.score(model.generate(*inputs["codes"]))  # D_V, as the sampler calls it
 
 
 def clock(device) -> str:
