@@ -34,6 +34,7 @@ def test_run_writes_train_and_sample_rows(tmp_path, monkeypatch):
     from longvid.bench import recall
 
     monkeypatch.setattr(recall, "isolated", lambda fn, *a: fn(*a))  # in this process: rows, not memory, are tested
+    monkeypatch.setitem(recall.QUICK_WIDTHS, "fsa_after", 3)  # F-SA on 16x16 maps, as the smoke config (CPU time)
     out = tmp_path / "chapter5_memory.csv"
     args = parser().parse_args(["--out", str(out), "--quick", "--batch-sizes", "2", "--steps", "1",
                                 "--sample-lengths", "17", "24", "--device", "cpu"])

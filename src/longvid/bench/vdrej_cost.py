@@ -167,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
             row |= {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     "load_avg": round(os.getloadavg()[0], 2)}
             rows.append(row)
+            write(args.out, rows)  # after every row: a run cut short keeps the settings it finished
             print(f"[bench] vdrej {widths} N={n}: {row['s_per_frame']:.4g} s/frame, network "
                   f"{row['forward_s_per_frame']:.4g} s/frame, overhead {row['overhead_ratio']:+.1%}", flush=True)
     write(args.out, rows)
