@@ -3,7 +3,10 @@
 
 rule bench:
     input:
-        expand("results/bench/{name}.csv", name=["data", "train", "metrics"]),
+        expand(
+            "results/bench/{name}.csv",
+            name=["data", "train", "metrics", "chapter5_memory", "vdrej_cost"],
+        ),
 
 
 rule run_benchmark:
@@ -12,7 +15,7 @@ rule run_benchmark:
     log:
         "results/logs/run_benchmark/{name}.log",
     wildcard_constraints:
-        name="data|train|metrics|recall",
+        name="data|train|metrics|recall|chapter5_memory|vdrej_cost",
     conda:
         "../../envs/longvid.yaml"
     threads: CFG["threads"]["bench"]

@@ -46,8 +46,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
 
 
+RECALL_FAMILIES = ("recall", "ar2")  # trained on 24-frame windows of two overlapping 16-frame clips
+
+
 def model_block(family: str, res: int, quick: bool, frames: int = 16) -> dict:
-    preset = f"r2_{res}" if family == "recall" else f"encgan3_{res}"
+    """The bench's `model:` block: R2's preset for the recall families (content frame x_r), EncGAN3's otherwise;
+    the same widths for every family (quick or the preset's full ones)."""
+    preset = f"r2_{res}" if family in RECALL_FAMILIES else f"encgan3_{res}"
     return {"preset": preset, "frames": frames} | (QUICK_WIDTHS if quick else {})
 
 
@@ -77,7 +82,10 @@ def _peak(torch, dev) -> float:
 
 def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: int, steps: int, device: str,
                 threads: int) -> dict:
-    """One training setting in this process: peak memory and mean seconds per iteration."""
+    """One training setting in this process: peak memory and mean seconds per iteration.
+
+    `family`: recall (R2), ar2 (one 24-frame window of a `video_frames`-frame video per item) or encgan3 (one
+    `video_frames`-frame clip per item)."""
     import time
 
     import torch
@@ -90,7 +98,7 @@ def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: in
 
     torch.set_num_threads(threads)
     dev = torch.device(device)
-    clip = 16 if family == "recall" else video_frames
+    clip = 16 if family in RECALL_FAMILIES else video_frames
     run = {"model": model_block(family, res, quick, clip), "recall": {"loss": "v4"}}
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -99,7 +107,7 @@ def train_trial(family: str, video_frames: int, res: int, quick: bool, batch: in
             model = RECIPES[family].build_model(run).to(dev)
             ctx = Context(device=dev, amp_dtype=torch.bfloat16 if dev.type == "cuda" else None)
             recipe = RECIPES[family](model, TrainConfig(batch_size=batch), ctx)
-            window = 24 if family == "recall" else video_frames
+            window = 24 if family in RECALL_FAMILIES else video_frames
             times = []
             for i in range(steps + 1):
                 starts = [(i * 7 + b * 5) % (video_frames - window + 1) for b in range(batch)]
