@@ -139,8 +139,8 @@ def test_check_fails_when_the_encoder_is_detached(monkeypatch, tmp_path):
         return (z_c.detach(), z_m.detach()), stats
 
     monkeypatch.setattr(EncGAN3Recipe, "_encode_sample", detached)
-    videos = Path(os.environ.get("LONGVID_LEARNING_VIDEOS", ROOT / "resources/videos/taichi/64"))
     lc = learning.LearningConfig.from_dict(config_block())
+    videos = Path(os.environ.get("LONGVID_LEARNING_VIDEOS", ROOT / f"resources/videos/{lc.dataset}/{lc.resolution}"))
     result = learning.run_check("encgan3", lc, [0], videos, tmp_path / "encgan3.csv", in_process=True)
     print(result)
     assert not result["passed"]
