@@ -147,6 +147,21 @@ def test_check_fails_when_the_encoder_is_detached(monkeypatch, tmp_path):
     assert not result["seeds"]["0"]["checks"]["retrieval"]["passed"]
 
 
+@pytest.mark.skipif(os.environ.get("LONGVID_LEARNING_BROKEN") != "1",
+                    reason="trains for ~10 CPU minutes: opt-in with LONGVID_LEARNING_BROKEN=1 (docs/learning.md)")
+def test_check_fails_when_the_generator_flees_the_discriminator(monkeypatch, tmp_path):
+    """Flip the sign of G's adversarial term (Eq. 3.4): G then makes its videos *easier* to tell from real ones."""
+    from longvid.recipes import losses
+
+    real = losses.generator_adv_loss
+    monkeypatch.setattr(losses, "generator_adv_loss", lambda fakes: -real(fakes))
+    lc = learning.LearningConfig.from_dict(config_block())
+    videos = Path(os.environ.get("LONGVID_LEARNING_VIDEOS", ROOT / f"resources/videos/{lc.dataset}/{lc.resolution}"))
+    result = learning.run_check("encgan3", lc, [0], videos, tmp_path / "encgan3.csv", in_process=True)
+    print(result)
+    assert not result["passed"]
+
+
 def test_reconstruction_gradient_reaches_the_encoder_through_g():
     """Issue 12 candidate: the encoder step's L1 alone (no KL) must move the encoder - through G's layers."""
     from longvid.recipes.encgan3 import EncGAN3Recipe
