@@ -217,3 +217,11 @@ def test_crops_figure_names_a_bad_crop(tmp_path):
     for crop, message in bad:
         with pytest.raises(ValueError, match=message):
             figures.crops_figure({**spec, "crops": [crop]}, [a], tmp_path / "x")
+
+
+def test_schema_figure_kinds_are_the_registry_keys():
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["figures"]["additionalProperties"]["properties"]["kind"]["enum"] == \
+        list(figures.FIGURE_KINDS)
