@@ -58,6 +58,14 @@ def test_cross_references_are_checked(full):
     cfg["ablations"]["ablation_components"]["tables"] = ["table_9_9"]
     with pytest.raises(lvconfig.ConfigError, match="table_9_9"):
         lvconfig.validate(cfg)
+    cfg = copy.deepcopy(full)  # Fig. 3.5: a crop enlarges one of its figure's panels, inside the frame
+    cfg["figures"]["figure_3_5"]["crops"][0]["panel"] = "encgan3_kth_64"
+    with pytest.raises(lvconfig.ConfigError, match="figure_3_5.crops: panel 'encgan3_kth_64'"):
+        lvconfig.validate(cfg)
+    cfg = copy.deepcopy(full)
+    cfg["figures"]["figure_3_5"]["crops"][0]["box"] = [0.5, 0.5, 0.6, 0.2]
+    with pytest.raises(lvconfig.ConfigError, match=r"figure_3_5.crops: box \[0.5, 0.5, 0.6, 0.2\]"):
+        lvconfig.validate(cfg)
 
 
 def test_figure_and_table_epochs_must_be_kept_checkpoints(full):

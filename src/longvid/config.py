@@ -189,6 +189,14 @@ def _check_references(cfg: dict, source: str) -> None:
                 raise ConfigError(f"{source}: figures.{fig}: unknown panel {exp}:{sampler}")
             for epoch in figure_epochs(spec):
                 _check_kept(cfg, f"figures.{fig}", exp, epoch, source)
+        for crop in spec.get("crops", []):  # Fig. 3.5: a crop enlarges part of one of the figure's panels
+            if crop["panel"] not in [exp for exp, _ in figure_panels(spec)]:
+                raise ConfigError(f"{source}: figures.{fig}.crops: panel {crop['panel']!r} is not one of the "
+                                  f"figure's panels {[exp for exp, _ in figure_panels(spec)]}")
+            top, left, height, width = crop["box"]
+            if height <= 0 or width <= 0 or top + height > 1 or left + width > 1:
+                raise ConfigError(f"{source}: figures.{fig}.crops: box {crop['box']} must be [top, left, height, "
+                                  "width] fractions with height, width > 0 and the box inside the frame")
     for name, group in cfg["ablations"].items():
         for key in ("tables", "figures"):
             for item in group.get(key, []):

@@ -171,3 +171,57 @@ def test_checkpoints_figure_plots_each_line_over_the_sampled_epochs(tmp_path):
         figures.checkpoints_figure(spec | {"epochs": ["30"]}, [Path(p) for p in paths], tmp_path / "x")
     with pytest.raises(KeyError, match="fvd_ratio missing"):
         figures.checkpoints_figure(spec | {"metrics": ["fvd_ratio"]}, [Path(p) for p in paths], tmp_path / "x")
+
+
+def _patterned(seed: int, frames: int = 16, size: int = 16) -> np.ndarray:
+    """A video whose every pixel differs (frame t, row y, column x -> its own value): crops can be located."""
+    t, y, x = np.meshgrid(np.arange(frames), np.arange(size), np.arange(size), indexing="ij")
+    value = (seed + 7 * t + 3 * y + x) % 251
+    return np.repeat(value[..., None], 3, axis=-1).astype(np.uint8)
+
+
+def test_crops_figure_enlarges_the_stated_box_of_the_stated_frames(tmp_path):
+    a = _sample_folder(tmp_path, "a", [_patterned(0), _patterned(50)])
+    b = _sample_folder(tmp_path, "b", [_patterned(100)])
+    crops = [{"panel": "encgan3_uva_128", "video": 1, "frames": [2, 9], "box": [0.25, 0.5, 0.25, 0.25],
+              "label": "UvA: eyes"},
+             {"panel": "encgan3_kth_128", "video": 0, "frames": [0], "box": [0.0, 0.0, 0.5, 0.5]}]
+    spec = {"figure": "figure_3_5", "kind": "crops", "run_type": "smoke", "crops": crops,
+            "panels": [["encgan3_kth_128", "latent"], ["encgan3_uva_128", "latent"]]}
+    shown = figures.build_figure(json.dumps(spec), [str(b), str(a)], str(tmp_path / "figure_3_5"))
+    assert (tmp_path / "figure_3_5.png").is_file() and (tmp_path / "figure_3_5.pdf").is_file()
+    assert shown["title"] == "[SMOKE RUN] Figure 3.5: enlarged parts of the generated videos"
+    assert [p["title"] for p in shown["panels"]] == [
+        "UvA: eyes: encgan3_uva_128 (latent), video 1, frames [2, 9]",
+        "encgan3_kth_128 (latent), video 0, frames [0]"]  # in the order of `crops`, each from its own panel
+    eyes, hands = (p["image"] for p in shown["panels"])
+    video, gap = _patterned(50), 1  # the crop's video; tiles are 16 px frames with a 1 px white gap
+    assert eyes.shape == (16, 3 * 16 + 2 * gap, 3)  # outlined frame + 2 crops, each enlarged to the frame's height
+    outlined = eyes[:, :16, 0]
+    assert outlined[4, 8:12].tolist() == [255] * 4 and outlined[7, 8:12].tolist() == [255] * 4  # the box's edges
+    assert outlined[5:7, 8].tolist() == [255, 255] and outlined[0, 0] == video[2, 0, 0, 0]  # rest: frame 2
+    for k, frame in enumerate([2, 9]):  # rows 4-7, columns 8-11, enlarged x4 (nearest neighbour)
+        tile = eyes[:, (k + 1) * (16 + gap):(k + 2) * (16 + gap) - gap, 0]
+        assert (tile == video[frame, 4:8, 8:12, 0].repeat(4, axis=0).repeat(4, axis=1)).all()
+    assert (eyes[:, 16:16 + gap] == 255).all()
+    assert (hands[:, 16 + gap:, 0] == _patterned(100)[0, :8, :8, 0].repeat(2, axis=0).repeat(2, axis=1)).all()
+
+
+def test_crops_figure_names_a_bad_crop(tmp_path):
+    a = _sample_folder(tmp_path, "a", [_patterned(0)])
+    spec = {"figure": "figure_3_5", "kind": "crops", "panels": [["encgan3_uva_128", "latent"]]}
+    bad = [({"panel": "encgan3_kth_128", "box": [0, 0, 0.5, 0.5]}, "not one of its panels"),
+           ({"panel": "encgan3_uva_128", "box": [0.6, 0, 0.5, 0.5]}, "inside it"),
+           ({"panel": "encgan3_uva_128", "video": 3, "box": [0, 0, 0.5, 0.5]}, "holds 1 videos"),
+           ({"panel": "encgan3_uva_128", "frames": [16], "box": [0, 0, 0.5, 0.5]}, "has 16 frames")]
+    for crop, message in bad:
+        with pytest.raises(ValueError, match=message):
+            figures.crops_figure({**spec, "crops": [crop]}, [a], tmp_path / "x")
+
+
+def test_schema_figure_kinds_are_the_registry_keys():
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["figures"]["additionalProperties"]["properties"]["kind"]["enum"] == \
+        list(figures.FIGURE_KINDS)

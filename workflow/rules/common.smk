@@ -287,7 +287,7 @@ def get_figure_spec(wildcards):
         figure=wildcards.figure,
         run_type=CFG["run_type"],
     )
-    if spec["kind"] in ("frames", "along"):
+    if spec["kind"] in ("frames", "along", "crops"):
         spec["panels"] = [list(p) for p in lvconfig.figure_panels(spec)]
     if spec["kind"] == "checkpoints":
         spec["lines"] = [list(p) for p in lvconfig.figure_panels(spec)]

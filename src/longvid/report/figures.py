@@ -1,4 +1,4 @@
-"""Thesis figures: metric curves over training epochs and frame grids with difference maps.
+"""Thesis figures: metric curves over training epochs, frame grids with difference maps, enlarged crops.
 
 Curves (Fig. 3.2-3.3) are drawn with seaborn from each run's `metrics.csv` (`epoch, step, name, value`, written by
 the training loop's evaluation hook); Fig. 4.9 plots the `fvd_along_16f` list of a metric file; Fig. 5.8-5.10
@@ -6,6 +6,7 @@ the training loop's evaluation hook); Fig. 4.9 plots the `fvd_along_16f` list of
 over the epochs. Frame grids (Fig. 3.4-3.13, 4.4-4.12, 5.4-5.7) show frames of sampled videos, with the
 difference maps of Eq. (3.3) (v_j = x_{j-1} - x_j, shown as |v_j|) in the row under the frames, as in the thesis;
 `ranges` shows stretches of a long video side by side (Fig. 5.6-5.7: every 32 frames of 0-300, 300-600, 600-900).
+Crops (Fig. 3.5) enlarge a stated box of a few frames of a frame grid's videos (hands, faces).
 """
 
 from __future__ import annotations
@@ -162,18 +163,23 @@ def frame_panels(spec: dict, sample_dirs: list[Path]) -> list[tuple[str, np.ndar
 
 def frames_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> dict:
     """A grid: for each panel (experiment x sampler [x epoch]) the frames of a few videos."""
+    title = _title(spec, figure_name(spec) + (f"\n{spec['note']}" if spec.get("note") else ""))
+    return image_column(frame_panels(spec, sample_dirs), title, stem)
+
+
+def image_column(panels: list[tuple[str, np.ndarray]], title: str, stem: Path) -> dict:
+    """One titled image per row, each at its own aspect ratio; pixels drawn as squares (no smoothing)."""
     plt = _pyplot()
-    panels = frame_panels(spec, sample_dirs)
     # 1.5 inches per 64 pixels of the widest panel (capped); each panel keeps its aspect ratio, plus its title
     width = min(14.0, max(5.0, 1.5 * max(image.shape[1] for _, image in panels) / 64))
     heights = [width * image.shape[0] / image.shape[1] + 0.35 for _, image in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(width, sum(heights) + 0.6), squeeze=False,
                              gridspec_kw={"height_ratios": heights}, layout="constrained")
     for ax, (name, image) in zip(axes[:, 0], panels):
-        ax.imshow(image)
+        ax.imshow(image, interpolation="nearest")
         ax.set_title(name, fontsize=9)
         ax.axis("off")
-    fig.suptitle(_title(spec, figure_name(spec) + (f"\n{spec['note']}" if spec.get("note") else "")))
+    fig.suptitle(title)
     return save(fig, stem)
 
 
@@ -248,8 +254,63 @@ def _checkpoint_point(by_key: dict, exp: str, sampler: str, epoch: str, metric: 
     return int(sampled if sampled is not None else epoch), float(doc["metrics"][metric])
 
 
+def crop_box(spec: dict, crop: dict, height: int, width: int) -> tuple[int, int, int, int]:
+    """Pixel box (top, left, h, w) of a crop's `box` [top, left, height, width], given as fractions of the frame so
+    that one config holds at every resolution (a smoke run's frames are the full run's, smaller)."""
+    box = crop.get("box", [])
+    if len(box) != 4 or not all(0 <= b <= 1 for b in box) or box[2] <= 0 or box[3] <= 0 \
+            or box[0] + box[2] > 1 or box[1] + box[3] > 1:
+        raise ValueError(f"{spec['figure']}: crop {crop.get('label', '')!r} box {box}: give [top, left, height, "
+                         "width] as fractions of the frame, inside it")
+    top, left = int(box[0] * height), int(box[1] * width)
+    return top, left, max(1, round(box[2] * height)), max(1, round(box[3] * width))
+
+
+def crop_row(spec: dict, crop: dict, video: np.ndarray) -> np.ndarray:
+    """One crop as an image row: the first listed frame with the box outlined in white, then the box of each listed
+    frame enlarged (nearest neighbour, the largest whole factor that fits the frame's height) - Fig. 3.5."""
+    height, width = video.shape[1:3]
+    top, left, h, w = crop_box(spec, crop, height, width)
+    frames = crop.get("frames", [0])
+    if not frames or max(frames) >= len(video) or min(frames) < 0:
+        raise ValueError(f"{spec['figure']}: crop {crop.get('label', '')!r} frames {frames}: the video has "
+                         f"{len(video)} frames")
+    outlined = video[frames[0]].copy()
+    bottom, right = top + h - 1, left + w - 1
+    outlined[top, left:right + 1] = outlined[bottom, left:right + 1] = 255
+    outlined[top:bottom + 1, left] = outlined[top:bottom + 1, right] = 255
+    zoom = max(1, height // h)
+    enlarged = [video[f, top:top + h, left:left + w].repeat(zoom, axis=0).repeat(zoom, axis=1) for f in frames]
+    parts = [outlined] + [np.pad(e, ((0, height - e.shape[0]), (0, 0), (0, 0))) for e in enlarged]
+    gap = np.full((height, max(1, width // 16), 3), 255, np.uint8)  # white gap between the tiles
+    return np.concatenate([x for part in parts for x in (part, gap)][:-1], axis=1)
+
+
+def crops_figure(spec: dict, sample_dirs: list[Path], stem: Path) -> dict:
+    """Fig. 3.5: enlarged parts of a frame grid's sampled videos; one panel per entry of `crops` ({panel: an
+    experiment of `panels`, video, frames, box, label}), in the order listed."""
+    folders = {exp: folder for (exp, _), folder in zip(spec["panels"], sample_dirs)}
+    samplers = dict((exp, sampler) for exp, sampler in spec["panels"])
+    panels = []
+    for crop in spec.get("crops", []):
+        if crop.get("panel") not in folders:
+            raise ValueError(f"{spec['figure']}: crop {crop.get('label', '')!r} panel {crop.get('panel')!r} is not "
+                             f"one of its panels {sorted(folders)}")
+        index = int(crop.get("video", 0))
+        videos = load_videos(folders[crop["panel"]], index + 1)
+        if index >= len(videos):
+            raise ValueError(f"{spec['figure']}: crop {crop.get('label', '')!r} video {index}: "
+                             f"{folders[crop['panel']]} holds {len(videos)} videos")
+        name = f"{crop['panel']} ({samplers[crop['panel']]}), video {index}, frames {crop.get('frames', [0])}"
+        panels.append((f"{crop['label']}: {name}" if crop.get("label") else name,
+                       crop_row(spec, crop, videos[index])))
+    if not panels:
+        raise ValueError(f"{spec['figure']}: a crops figure needs at least one entry in `crops`")
+    return image_column(panels, _title(spec, figure_name(spec) + ": enlarged parts of the generated videos"), stem)
+
+
 FIGURE_KINDS = {"curves": curves_figure, "frames": frames_figure, "along": along_figure,
-                "checkpoints": checkpoints_figure}
+                "checkpoints": checkpoints_figure, "crops": crops_figure}
 
 
 def build_figure(spec_json: str, inputs: list[str], out: str) -> dict:
