@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-BENCHMARKS = ("data", "train", "train_step", "metrics", "recall", "chapter5_memory", "vdrej_cost")
+BENCHMARKS = ("data", "train", "train_step", "metrics", "recall", "chapter5_memory", "vdrej_cost", "generate")
 
 
 def _exists(module: str) -> bool:

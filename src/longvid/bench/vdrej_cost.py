@@ -74,26 +74,36 @@ def sampler_pass(model, batch: int, frames: int, n: int) -> int:
     return sum(block.shape[1] for block in ar2.generate(model, generators, frames, latent="vdrej", n=n))
 
 
-def network_inputs(model, batch: int, n: int) -> dict:
-    """Tensors of the sampler's shapes, made before timing: B previous clips and B·N codes."""
+def network_inputs(model, batch: int, n: int, chunk: int | None = None) -> dict:
+    """Tensors of the sampler's shapes, made before timing: B previous clips and B·N codes, cut into the sampler's
+    chunks of `chunk` candidates per G / D_V call (None: one)."""
     import torch
 
     device = next(model.generator.parameters()).device
     cfg = model.cfg
     z_c, z_m = model.sample_latents(batch * n, torch.Generator(device=device).manual_seed(0), device=device)
     prev = torch.zeros(batch, cfg.frames, cfg.channels, cfg.resolution, cfg.resolution, device=device)
-    return {"prev": prev, "codes": (z_c, z_m)}
+    step = batch * n if chunk is None else chunk
+    return {"prev": prev, "chunks": [(z_c[s : s + step], z_m[s : s + step]) for s in range(0, batch * n, step)]}
 
 
-def network_pass(model, inputs: dict, clips: int) -> None:
-    """The sampler's network work alone: per clip Enc (not the first), G on B·N codes, D_V on B·N clips."""
+def network_pass(model, inputs: dict, clips: int, *, encode_first: bool = False, scored: bool = True,
+                 on_encode=None) -> None:
+    """The sampler's network work alone: per clip Enc (not the first unless `encode_first`: Alg. 7 and 11 encode
+    a real window / the initial clip first), G on B·N codes, D_V on B·N clips (`scored`: latent mode vdrej).
+    `on_encode(latents)`: the work a sampler does with each encoding (R3: the GPT's step), counted as network."""
     import torch
 
     with torch.no_grad():
         for j in range(clips):
-            if j:
-                model.encode(inputs["prev"])
-            model.score(model.generate(*inputs["codes"]))  # D_V, as the sampler calls it
+            if j or encode_first:
+                latents = model.encode(inputs["prev"])
+                if on_encode is not None:
+                    on_encode(latents)
+            for codes in inputs["chunks"]:
+                clip = model.generate(*codes)
+                if scored:
+                    model.score(clip)  # D_V, as the sampler calls it
 
 
 def clock(device) -> str:
