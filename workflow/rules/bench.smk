@@ -5,7 +5,14 @@ rule bench:
     input:
         expand(
             "results/bench/{name}.csv",
-            name=["data", "train", "metrics", "chapter5_memory", "vdrej_cost"],
+            name=[
+                "data",
+                "train",
+                "metrics",
+                "chapter5_memory",
+                "vdrej_cost",
+                "generate",
+            ],
         ),
 
 
@@ -15,7 +22,7 @@ rule run_benchmark:
     log:
         "results/logs/run_benchmark/{name}.log",
     wildcard_constraints:
-        name="data|train|metrics|recall|chapter5_memory|vdrej_cost",
+        name="data|train|metrics|recall|chapter5_memory|vdrej_cost|generate",
     conda:
         "../../envs/longvid.yaml"
     threads: CFG["threads"]["bench"]
