@@ -8,7 +8,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-BENCHMARKS = ("data", "train", "train_step", "metrics", "recall", "chapter5_memory", "vdrej_cost", "generate")
+BENCHMARKS = ("data", "train", "train_step", "metrics", "recall", "chapter5_memory", "vdrej_cost", "generate",
+              "gpt_ddp_step")
 
 
 def _exists(module: str) -> bool:

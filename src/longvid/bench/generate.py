@@ -183,6 +183,8 @@ def real_store(root: Path, frames: int, res: int) -> Path:
 
 def trial(setting: dict) -> dict:
     """One (method, latent) setting in this process -> the measured columns (run through `isolated`)."""
+    import contextlib
+
     import torch
 
     from longvid import families
@@ -197,7 +199,8 @@ def trial(setting: dict) -> dict:
     n = setting["candidates"] if latent == "vdrej" else 1
     run_cfg = run_config(method, setting["widths"], setting["preset"])
     torch.manual_seed(0)
-    model = families.build_model(families.model_args(run_cfg, source="bench generate")).to(dev).eval()
+    with dev if dev.type == "cuda" else contextlib.nullcontext():  # CUDA: initialised there (R3's 1.36 B GPT)
+        model = families.build_model(families.model_args(run_cfg, source="bench generate")).to(dev).eval()
     recall_cfg = model.recall_cfg
     windows = windows_of(method, frames, recall_cfg.clip, recall_cfg.shift)
     chunk = setting["chunk"] if latent == "vdrej" else None
