@@ -104,3 +104,15 @@ def test_run_writes_well_formed_rows(tmp_path):
         bench.check(p.parse_args(["--out", str(out), "--batch", "0"]))
     with pytest.raises(SystemExit, match="8 real frames"):
         bench.check(p.parse_args(["--out", str(out), "--frames", "8"]))
+
+
+def test_one_window_of_flops_is_one_clip_per_video():
+    """R3-faster's window = R3-robust's (Enc, GPT step, G per video): its K·N codes per video are not all counted."""
+    import torch
+
+    from longvid import families
+
+    torch.manual_seed(0)
+    model = families.build_model(families.model_args(bench.run_config("r3-faster", "smoke", "r2_64"))).eval()
+    faster, robust = (bench.window_flops(m, model, 2, 3, None, "vdrej") for m in ("r3-faster", "r3-robust"))
+    assert faster == robust > 0

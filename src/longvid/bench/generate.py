@@ -160,16 +160,14 @@ def network_inputs(method: str, model, batch: int, n: int, windows: int, chunk: 
     return inputs
 
 
-def window_flops(method: str, model, inputs: dict, latent: str) -> int:
+def window_flops(method: str, model, batch: int, n: int, chunk: int | None, latent: str) -> int:
     """Network FLOPs of one steady window (`FlopCounterMode`): Enc, GPT step, G and D_V on every candidate."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    inputs = network_inputs(method, model, batch, n, 1, chunk)  # R3-faster: one clip per video
     counter = FlopCounterMode(display=False)
-    with counter:
-        if method == "ar2":  # a steady AR2 window encodes the clip before it, as R2's
-            network_pass("r2", model, inputs, 1, latent)
-        else:
-            network_pass(method, model, inputs, 1, latent)
+    with counter:  # a steady AR2 window encodes the clip before it, as R2's
+        network_pass("r2" if method == "ar2" else method, model, inputs, 1, latent)
     return counter.get_total_flops()
 
 
@@ -224,7 +222,7 @@ def trial(setting: dict) -> dict:
             for name in (("sampler", "forward") if i % 2 == 0 else ("forward", "sampler")):
                 seconds[name].append(timed(runs[name], dev))
         peak = _peak(torch, dev)
-        flops = window_flops(method, model, inputs, latent)
+        flops = window_flops(method, model, batch, n, chunk, latent)
     if made["frames"] != frames:
         raise RuntimeError(f"the {method} sampler made {made['frames']} frames, asked for {frames}")
     s, f = statistics.median(seconds["sampler"]), statistics.median(seconds["forward"])
