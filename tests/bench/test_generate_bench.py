@@ -89,7 +89,8 @@ def test_run_writes_well_formed_rows(tmp_path):
         rows = list(reader)
     assert tuple(reader.fieldnames) == bench.COLUMNS
     assert [(r["widths"], r["method"], r["sampler"], r["latent"], r["candidates"], r["windows"]) for r in rows] == \
-        [("smoke", "ar2", "ar2", "vdrej", "2", "2"), ("smoke", "r3-faster", "r3_faster", "vdrej", "2", "1")]  # R3: 8 real + 9
+        [("smoke", "ar2", "ar2", "vdrej", "2", "2"),
+         ("smoke", "r3-faster", "r3_faster", "vdrej", "2", "1")]  # R3: 8 real frames + one clip of 9
     for r in rows:
         assert r["status"] == "ok" and r["device"].startswith("cpu (") and r["clock"] == "process_cpu" and r["date"]
         s, f, peak = float(r["sampler_s"]), float(r["forward_s"]), float(r["peak_tflops"])

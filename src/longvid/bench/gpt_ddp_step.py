@@ -28,7 +28,8 @@ COLUMNS = ("machine", "device", "date", "world_size", "widths", "preset", "gpt_p
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="CSV to write (rank 0)")
-    p.add_argument("--widths", default="full", choices=("smoke", "full"), help="the smoke config's sizes or the preset's")
+    p.add_argument("--widths", default="full", choices=("smoke", "full"),
+                   help="the smoke config's sizes or the preset's")
     p.add_argument("--preset", default="improved_r2_128", help="model preset of R3's R2 (its latent = the token)")
     p.add_argument("--batch", type=int, default=4, help="latent sequences per rank")
     p.add_argument("--tokens", type=int, default=124, help="positions per sequence (124: a 1000-frame video)")
