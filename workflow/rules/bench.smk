@@ -12,6 +12,7 @@ rule bench:
                 "chapter5_memory",
                 "vdrej_cost",
                 "generate",
+                "gpt",
             ],
         ),
 
@@ -22,7 +23,7 @@ rule run_benchmark:
     log:
         "results/logs/run_benchmark/{name}.log",
     wildcard_constraints:
-        name="data|train|metrics|recall|chapter5_memory|vdrej_cost|generate",
+        name="data|train|metrics|recall|chapter5_memory|vdrej_cost|generate|gpt",
     conda:
         "../../envs/longvid.yaml"
     threads: CFG["threads"]["bench"]

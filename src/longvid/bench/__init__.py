@@ -9,7 +9,7 @@ import importlib
 import importlib.util
 
 BENCHMARKS = ("data", "train", "train_step", "metrics", "recall", "chapter5_memory", "vdrej_cost", "generate",
-              "gpt_ddp_step")
+              "gpt_ddp_step", "gpt")
 
 
 def _exists(module: str) -> bool:
