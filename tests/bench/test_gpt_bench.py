@@ -50,9 +50,11 @@ def test_settings_no_trial_can_run_are_refused(tmp_path):
         bench.check(parser().parse_args([*out, "--frames", "1008"]))
     with pytest.raises(SystemExit, match="positions are 1 to 124"):
         bench.check(parser().parse_args([*out, "--positions", "0"]))
+    with pytest.raises(SystemExit, match="must be >= 1"):
+        bench.check(parser().parse_args([*out, "--decode-repeats", "0"]))
     args = parser().parse_args([*out, "--quick"])
     bench.check(args)
-    assert (args.widths, args.frames) == (["smoke"], [24, 256, 1000])
+    assert (args.widths, args.frames, args.repeats, args.decode_repeats) == (["smoke"], [24, 256, 1000], 2, 5)
 
 
 def test_extrapolation_is_a_line_in_the_block_count_and_labelled():
@@ -74,7 +76,7 @@ def test_run_writes_train_and_decode_rows(tmp_path, monkeypatch):
     monkeypatch.setattr(recall, "isolated", lambda fn, *a: fn(*a))  # in this process: rows, not memory, are tested
     out = tmp_path / "gpt.csv"
     args = parser().parse_args(["--out", str(out), "--widths", "smoke", "--frames", "24", "40", "--positions", "1",
-                                "3", "--repeats", "1", "--device", "cpu"])
+                                "3", "--repeats", "1", "--decode-repeats", "1", "--device", "cpu"])
     assert bench.run(args) == 0
     with open(out) as f:
         reader = csv.DictReader(f)

@@ -17,8 +17,9 @@ Rows (`results/bench/gpt.csv`):
   `models.r3_generate` decodes (fp32, cache of all positions); `kv_cache = no`: the full forward of tokens 1..k, what
   each step costs without a cache. With the cache a step attends over the preallocated positions under a mask, so
   its cost should not depend on k; without it the cost grows with k.
-Seconds are medians of `--repeats` timed runs after a warm-up, on `vdrej_cost.clock` (wall on CUDA, the process's
-CPU time on CPU: robust to the other jobs of a shared machine); spread = (max − min) / median.
+Seconds are medians of `--repeats` timed iterations (`--decode-repeats` rounds over every decoding setting, in
+alternating order) after a warm-up, on `vdrej_cost.clock` (wall on CUDA, the process's CPU time on CPU: robust to
+the other jobs of a shared machine, though not to their use of memory bandwidth); spread = (max − min) / median.
 
 Widths: `smoke` = the smoke config's R2 size_overrides (`vdrej_cost.SMOKE_WIDTHS`) and GPT (2 blocks, 4 heads;
 token 2 (16 + 256) = 544); `full` = the thesis' GPT (48 blocks, 24 heads, token 1536, 1.36 B parameters). Full
@@ -138,23 +139,25 @@ def decode_trial(widths: str, n_layer: int, positions: list[int], batch: int, re
     torch.manual_seed(0)
     gpt = GPT(gcfg, latent).to(dev).eval()
     z = torch.randn(batch, max(positions), latent, generator=torch.Generator().manual_seed(0)).to(dev)
-    rows = []
+
+    def once(k: int, cached: bool) -> float:
+        if not cached:
+            return timed(lambda: gpt(z[:, :k])[:, -1], dev)
+        cache = gpt.new_cache(batch)
+        if k > 1:
+            gpt.prefill(z[:, : k - 1], cache)  # untimed: the tokens before k are already cached
+        return timed(lambda: gpt.step(z[:, k - 1], cache), dev)
+
+    settings = [(k, cached) for k in positions for cached in (True, False)]
+    seconds: dict[tuple, list[float]] = {s: [] for s in settings}
     with torch.no_grad():
-        for k in positions:
-            for cached in (True, False):
-                seconds = []
-                for i in range(repeats + 1):  # run 0: warm-up
-                    if cached:
-                        cache = gpt.new_cache(batch)
-                        if k > 1:
-                            gpt.prefill(z[:, : k - 1], cache)
-                        t = timed(lambda: gpt.step(z[:, k - 1], cache), dev)
-                    else:
-                        t = timed(lambda: gpt(z[:, :k])[:, -1], dev)
-                    seconds += [t] if i else []
-                rows.append({"position": k, "kv_cache": "yes" if cached else "no", "status": "ok",
-                             "s_per_token": statistics.median(seconds), "spread": spread(seconds)})
-    return rows
+        for i in range(repeats + 1):  # round 0: warm-up; rounds alternate the order (load drifts reach all alike)
+            for s in settings if i % 2 else settings[::-1]:
+                t = once(*s)
+                seconds[s] += [t] if i else []
+    return [{"position": k, "kv_cache": "yes" if cached else "no", "status": "ok",
+             "s_per_token": statistics.median(seconds[k, cached]), "spread": spread(seconds[k, cached])}
+            for k, cached in settings]
 
 
 def extrapolate(rows: list[dict], target: int) -> list[dict]:
@@ -204,8 +207,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--positions", nargs="+", type=int, default=[1, 32, 124],
                    help="decoded token positions (1-based, <= 124)")
     p.add_argument("--batch", type=int, default=1, help="sequences per training iteration and per decoding step")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs of each setting (medians), after a warm-up")
-    p.add_argument("--quick", action="store_true", help="smoke widths only, 24 / 256 / 1000 frames, 2 repeats (CI)")
+    p.add_argument("--repeats", type=int, default=5, help="timed training iterations (medians), after a warm-up")
+    p.add_argument("--decode-repeats", type=int, default=20,
+                   help="timed rounds over every decoding setting (medians), after a warm-up round")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke widths only, 24 / 256 / 1000 frames, 2 training and 5 decoding repeats (CI)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
 
@@ -213,15 +219,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def check(args: argparse.Namespace) -> None:
     """Apply `--quick` and refuse settings no trial can run, before any process starts."""
     if args.quick:
-        args.widths, args.frames, args.repeats = ["smoke"], [24, 256, 1000], min(args.repeats, 2)
+        args.widths, args.frames = ["smoke"], [24, 256, 1000]
+        args.repeats, args.decode_repeats = min(args.repeats, 2), min(args.decode_repeats, 5)
     longest = tokens_of(1000)
     if min(args.frames) < 24 or tokens_of(max(args.frames)) > longest:
         raise SystemExit(f"--frames {args.frames}: training needs 24 to 1000 frames (2 to {longest} tokens: one "
                          "token has no next token to predict, the GPT has 124 positions)")
     if not all(1 <= k <= longest for k in args.positions):
         raise SystemExit(f"--positions {args.positions}: decoded positions are 1 to {longest} (the GPT's positions)")
-    if min(args.full_layers) < 1 or args.batch < 1 or args.repeats < 1:
-        raise SystemExit("--full-layers, --batch and --repeats must be >= 1")
+    if min(args.full_layers) < 1 or min(args.batch, args.repeats, args.decode_repeats) < 1:
+        raise SystemExit("--full-layers, --batch, --repeats and --decode-repeats must be >= 1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -246,9 +253,9 @@ def run(args: argparse.Namespace) -> int:
                 rows.append(model | _when() | res | {"task": "train", "frames": frames, "tokens": tokens_of(frames)})
                 write(args.out, rows)  # after every row: a run cut short keeps the settings it finished
                 print(f"[bench] gpt train {widths} {n_layer} blocks, {frames} frames: {res}", flush=True)
-            for res in isolated(decode_trial, widths, n_layer, args.positions, args.batch, args.repeats, device,
-                                args.threads):
-                rows.append(model | _when() | res | {"task": "decode"})
+            for res in isolated(decode_trial, widths, n_layer, args.positions, args.batch, args.decode_repeats,
+                                device, args.threads):
+                rows.append(model | _when() | res | {"task": "decode", "repeats": args.decode_repeats})
                 print(f"[bench] gpt decode {widths} {n_layer} blocks: {res}", flush=True)
             write(args.out, rows)
     rows += extrapolate(rows, FULL_LAYERS)
