@@ -24,9 +24,9 @@ the other jobs of a shared machine, though not to their use of memory bandwidth)
 Widths: `smoke` = the smoke config's R2 size_overrides (`vdrej_cost.SMOKE_WIDTHS`) and GPT (2 blocks, 4 heads;
 token 2 (16 + 256) = 544); `full` = the thesis' GPT (48 blocks, 24 heads, token 1536, 1.36 B parameters). Full
 width does not train on a 24 GB CPU machine (weights + gradients + AdamW states ~22 GB), so it is measured at
-`--full-layers` blocks (default 1 and 2; `layers_measured`) and, for every setting, a line through the measured
-block counts (least squares; exact for two) gives an estimate at 48 blocks: extra rows with `extrapolated_to = 48`
-and status `extrapolated`. Every value of such a row is an estimate, never a measurement; on a GPU pass
+`--full-layers` blocks (default 1, 2 and 4; `layers_measured`: two counts proved too few for a shared CPU's noise)
+and, for every setting, a least-squares line through the measured block counts gives an estimate at 48 blocks:
+extra rows with `extrapolated_to = 48` and status `extrapolated`. Every value of such a row is an estimate, never a measurement; on a GPU pass
 `--full-layers 48` to measure the full GPT (no extrapolated rows then).
 """
 
@@ -199,7 +199,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="CSV to write (results/bench/gpt.csv)")
     p.add_argument("--widths", nargs="+", default=["smoke", "full"], choices=("smoke", "full"),
                    help="GPT widths to time")
-    p.add_argument("--full-layers", nargs="+", type=int, default=[1, 2],
+    p.add_argument("--full-layers", nargs="+", type=int, default=[1, 2, 4],
                    help=f"blocks of the full-width GPT actually built (48 = the thesis' GPT; fewer: the rows are "
                         f"extrapolated to {FULL_LAYERS})")
     p.add_argument("--frames", nargs="+", type=int, default=list(TRAIN_FRAMES),
