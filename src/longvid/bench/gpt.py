@@ -26,8 +26,8 @@ token 2 (16 + 256) = 544); `full` = the thesis' GPT (48 blocks, 24 heads, token 
 width does not train on a 24 GB CPU machine (weights + gradients + AdamW states ~22 GB), so it is measured at
 `--full-layers` blocks (default 1, 2 and 4; `layers_measured`: two counts proved too few for a shared CPU's noise)
 and, for every setting, a least-squares line through the measured block counts gives an estimate at 48 blocks:
-extra rows with `extrapolated_to = 48` and status `extrapolated`. Every value of such a row is an estimate, never a measurement; on a GPU pass
-`--full-layers 48` to measure the full GPT (no extrapolated rows then).
+extra rows with `extrapolated_to = 48` and status `extrapolated`. Every value of such a row is an estimate, never
+a measurement; on a GPU pass `--full-layers 48` to measure the full GPT (no extrapolated rows then).
 """
 
 from __future__ import annotations
