@@ -93,3 +93,11 @@ def test_run_writes_train_and_decode_rows(tmp_path, monkeypatch):
         assert int(r["gpt_params"]) == bench.params("smoke", 2) and float(r["spread"]) == 0  # one repeat
         seconds = r["s_per_iter"] if r["task"] == "train" else r["s_per_token"]
         assert float(seconds) > 0 and (r["peak_mem_mb"] != "") == (r["task"] == "train")
+
+
+def test_cli_help(capsys):
+    from longvid.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "gpt", "--help"])
+    assert exit_.value.code == 0 and "--full-layers" in capsys.readouterr().out
