@@ -84,6 +84,8 @@ if "${bench[@]}" --help 2>/dev/null | grep -qE '(^|[{,])gpt([},]|$)'; then  # `l
   gpt_opts=()
   "${bench[@]}" gpt --help 2>/dev/null | grep -q -- '--device' && gpt_opts+=(--device "$([ $smoke = 1 ] && echo cpu || echo cuda)")
   [ $smoke = 1 ] && "${bench[@]}" gpt --help 2>/dev/null | grep -q -- '--quick' && gpt_opts+=(--quick)
+  # the whole 48-block GPT fits a GPU: measured, not extrapolated; decoding first, then 3 training lengths
+  [ $smoke = 0 ] && gpt_opts+=(--widths full --full-layers 48 --frames 24 256 1000 --decode-repeats 10)
   step gpt 45 "${bench[@]}" gpt --out "$dir/gpt_$slug.csv" "${gpt_opts[@]}"
 else
   echo "==== gpt: skipped, this checkout has no \`longvid bench gpt\`" | tee -a "$logs/summary.txt"

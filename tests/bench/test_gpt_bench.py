@@ -83,9 +83,9 @@ def test_run_writes_train_and_decode_rows(tmp_path, monkeypatch):
         rows = list(reader)
     assert tuple(reader.fieldnames) == bench.COLUMNS
     got = [(r["task"], r["frames"], r["tokens"], r["position"], r["kv_cache"], r["status"]) for r in rows]
-    assert got == [("train", "24", "2", "", "", "ok"), ("train", "40", "4", "", "", "ok"),
-                   ("decode", "", "", "1", "yes", "ok"), ("decode", "", "", "1", "no", "ok"),
-                   ("decode", "", "", "3", "yes", "ok"), ("decode", "", "", "3", "no", "ok")]
+    assert got == [("decode", "", "", "1", "yes", "ok"), ("decode", "", "", "1", "no", "ok"),
+                   ("decode", "", "", "3", "yes", "ok"), ("decode", "", "", "3", "no", "ok"),
+                   ("train", "24", "2", "", "", "ok"), ("train", "40", "4", "", "", "ok")]
     for r in rows:
         assert r["device"].startswith("cpu (") and r["clock"] == "process_cpu" and r["date"]
         assert (r["widths"], r["layers_measured"], r["extrapolated_to"], r["n_head"], r["token"]) == \

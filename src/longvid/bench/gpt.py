@@ -110,7 +110,8 @@ def train_trial(widths: str, n_layer: int, frames: int, batch: int, repeats: int
     dev = torch.device(device)
     try:
         torch.manual_seed(0)
-        model = GPTRecipe.build_model(run_config(widths, n_layer)).to(dev)
+        with dev:  # parameters made on the device: 1.36 B initialised by one CPU thread would take most of a trial
+            model = GPTRecipe.build_model(run_config(widths, n_layer)).to(dev)
         ctx = Context(device=dev, amp_dtype=torch.bfloat16 if dev.type == "cuda" else None)
         recipe = GPTRecipe(model, TrainConfig(batch_size=batch, lr=5e-5, betas=(0.9, 0.95)), ctx)  # Sec. 5.4.4
         items = training_batch(model.gcfg, model.gpt.latent, tokens_of(frames), batch, dev)
@@ -137,7 +138,8 @@ def decode_trial(widths: str, n_layer: int, positions: list[int], batch: int, re
     dev = torch.device(device)
     gcfg, latent = gpt_shape(widths, n_layer)
     torch.manual_seed(0)
-    gpt = GPT(gcfg, latent).to(dev).eval()
+    with dev:
+        gpt = GPT(gcfg, latent).to(dev).eval()
     z = torch.randn(batch, max(positions), latent, generator=torch.Generator().manual_seed(0)).to(dev)
 
     def once(k: int, cached: bool) -> float:
@@ -248,16 +250,16 @@ def run(args: argparse.Namespace) -> int:
             gcfg, latent = gpt_shape(widths, n_layer)
             model = base | {"widths": widths, "layers_measured": n_layer, "n_head": gcfg.n_head, "token": latent,
                             "gpt_params": params(widths, n_layer)}
+            for res in isolated(decode_trial, widths, n_layer, args.positions, args.batch, args.decode_repeats,
+                                device, args.threads):  # first: the headline, kept by a run cut short
+                rows.append(model | _when() | res | {"task": "decode", "repeats": args.decode_repeats})
+                print(f"[bench] gpt decode {widths} {n_layer} blocks: {res}", flush=True)
+            write(args.out, rows)
             for frames in args.frames:
                 res = isolated(train_trial, widths, n_layer, frames, args.batch, args.repeats, device, args.threads)
                 rows.append(model | _when() | res | {"task": "train", "frames": frames, "tokens": tokens_of(frames)})
                 write(args.out, rows)  # after every row: a run cut short keeps the settings it finished
                 print(f"[bench] gpt train {widths} {n_layer} blocks, {frames} frames: {res}", flush=True)
-            for res in isolated(decode_trial, widths, n_layer, args.positions, args.batch, args.decode_repeats,
-                                device, args.threads):
-                rows.append(model | _when() | res | {"task": "decode", "repeats": args.decode_repeats})
-                print(f"[bench] gpt decode {widths} {n_layer} blocks: {res}", flush=True)
-            write(args.out, rows)
     rows += extrapolate(rows, FULL_LAYERS)
     write(args.out, rows)
     print(f"[bench] wrote {args.out} ({len(rows)} rows)")
