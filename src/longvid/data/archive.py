@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -50,11 +51,12 @@ def list_members(archive: str | os.PathLike) -> list[str]:
         raise ArchiveError(f"{archive}: cannot read the archive ({err}); download it again") from err
 
 
-@functools.lru_cache(maxsize=4)
-def _handle(archive: Path, mtime: float, pid: int):
+@functools.lru_cache(maxsize=32)
+def _handle(archive: Path, mtime: float, pid: int, thread: int):
     """An open ZipFile/TarFile, cached so that reading many members parses the directory once.
 
-    Keyed by process id: forked workers must not share a file offset with their parent.
+    Keyed by process and thread: a TarFile keeps one file offset, so the worker threads of
+    ``longvid.data.store.preprocess`` (and any forked process) each read through their own handle.
     """
     if zipfile.is_zipfile(archive):
         return zipfile.ZipFile(archive)
@@ -65,7 +67,7 @@ def read_member(archive: str | os.PathLike, name: str) -> bytes:
     """Bytes of one member (CRC-checked for zip); a missing or damaged member raises :class:`ArchiveError`."""
     archive = Path(archive)
     try:
-        handle = _handle(archive.resolve(), archive.stat().st_mtime, os.getpid())
+        handle = _handle(archive.resolve(), archive.stat().st_mtime, os.getpid(), threading.get_ident())
         if isinstance(handle, zipfile.ZipFile):
             return handle.read(name)
         member = handle.extractfile(name)

@@ -46,7 +46,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the train/test hold-out and the Taichi subset")
     p.add_argument("--min-frames", type=int, default=None,
                    help="shorter videos are rejected (default: 24 for sky, else 16 = one clip)")
-    p.add_argument("--workers", type=int, default=1, help="videos converted in parallel processes (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="videos converted in parallel threads (default 1)")
     p.add_argument("--split-rule", choices=("thesis", "official"), default="thesis",
                    help="UCF101 only: thesis = Table 4.4 hold-out, official = split 1")
     _taichi_args(p)

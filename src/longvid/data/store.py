@@ -108,7 +108,10 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
                workers: int = 1) -> tuple[int, int]:
     """Store every source at ``size×size``; return (stored, rejected) counts. ``rejected`` seeds rejected.csv.
 
-    ``workers > 1`` converts videos in forked worker processes (Linux); results and files are the same.
+    ``workers > 1`` converts videos in that many threads (PyAV's decoding and PIL's resize release the GIL); results
+    and files are the same. Threads, not forked processes: a fork taken while another thread (an FFmpeg decoder
+    thread of an earlier read, a torch thread) holds a lock leaves the child waiting on it forever, which hung the
+    workers of ``tests/data/test_store.py`` on a loaded machine.
     """
     global _JOB
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -121,9 +124,9 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
     todo = list(_unique(sources, bad, log))
     _JOB = (todo, out_dir, size, min_frames)
     if workers > 1 and len(todo) > 1:
-        import multiprocessing
+        from multiprocessing.pool import ThreadPool
 
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        pool = ThreadPool(workers)
         results = pool.imap_unordered(_store_one, range(len(todo)), chunksize=1)
     else:
         pool, results = None, map(_store_one, range(len(todo)))
@@ -145,7 +148,7 @@ def preprocess(sources: Iterable[VideoSource], out_dir: str | os.PathLike, size:
     return len(rows), len(bad)
 
 
-_JOB: tuple | None = None  # (sources, out_dir, size, min_frames) of the running preprocess, inherited by forks
+_JOB: tuple | None = None  # (sources, out_dir, size, min_frames) of the running preprocess, read by the workers
 
 
 def _store_one(i: int) -> tuple[int, int, str, str | None]:
