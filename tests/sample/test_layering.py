@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "longvid"
 AREAS = ("sample", "metrics", "bench")
 TRAINING_STEP_BENCHES = {("bench/train.py", "trial"), ("bench/recall.py", "train_trial"),
                          ("bench/train_step.py", "compare"), ("bench/train_step.py", "regenerating_g3an_step"),
-                         ("bench/gpt_ddp_step.py", "trial")}
+                         ("bench/gpt_ddp_step.py", "trial"), ("bench/gpt.py", "train_trial")}
 
 
 def recipe_imports(path: Path) -> list[tuple[str, int]]:
