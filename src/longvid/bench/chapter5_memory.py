@@ -24,12 +24,10 @@ the same in every row). `--quick` uses tiny widths (column `widths: quick`, for 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import platform
 from pathlib import Path
 
-from longvid.fsutil import atomic_path
 
 COLUMNS = ("machine", "device", "date", "widths", "resolution", "task", "model", "video_frames", "clip_frames",
            "batch_size", "latent", "candidates", "peak_mem_mb", "seconds", "sec_per_frame", "status")
@@ -74,7 +72,7 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from longvid.bench.ar2 import generate_trial
     from longvid.bench.host import device_label, resolve_device
-    from longvid.bench.recall import isolated, train_trial
+    from longvid.bench.recall import isolated, train_trial, write_rows
 
     check(args)
     device = resolve_device(args.device)
@@ -98,15 +96,7 @@ def run(args: argparse.Namespace) -> int:
                                   "batch_size": 1, "latent": args.latent, "candidates": args.candidates,
                                   "sec_per_frame": res["seconds"] / n})
         print(f"[bench] sample ar2 {n}f: {res}", flush=True)
-    write(args.out, rows)
+    write_rows(args.out, rows, COLUMNS)
     print(f"[bench] wrote {args.out} ({len(rows)} rows)")
     return 0
 
-
-def write(path: Path, rows: list[dict]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            fmt = {k: ("" if row.get(k) is None else f"{row[k]:.6g}") for k in ("seconds", "sec_per_frame")}
-            writer.writerow({k: row.get(k) for k in COLUMNS} | fmt)

@@ -185,15 +185,16 @@ def run(args: argparse.Namespace) -> int:
         rows.append(base | res | {"task": "sample", "model": "r2", "video_frames": n, "batch_size": 1,
                                   "sec_per_frame": res["seconds"] / n})
         print(f"[bench] sample r2 {n}f: {res}", flush=True)
-    _write(args.out, rows)
+    write_rows(args.out, rows, COLUMNS)
     print(f"[bench] wrote {args.out} ({len(rows)} rows)")
     return 0
 
 
-def _write(path: Path, rows: list[dict]) -> None:
+def write_rows(path: Path, rows: list[dict], columns) -> None:
+    """Memory-benchmark rows as a CSV of ``columns`` (atomically); seconds and sec_per_frame to 6 digits."""
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             fmt = {k: ("" if row.get(k) is None else f"{row[k]:.6g}") for k in ("seconds", "sec_per_frame")}
-            writer.writerow({k: row.get(k) for k in COLUMNS} | fmt)
+            writer.writerow({k: row.get(k) for k in columns} | fmt)
